@@ -1,0 +1,1 @@
+"""Benchmarks of the summariser against ../shared data sets (EASC ROUGE, ANT throughput); not shipped."""

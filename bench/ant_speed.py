@@ -1,0 +1,139 @@
+"""ANT throughput: articles per second of our summariser and of sumy LexRank, on one core.
+
+Usage: python -m bench.ant_speed [--limit N] [--sumy-limit N]
+
+Input: ../shared/data/ant-dev/ant_middleeast_skynews_france24_2018.jsonl (4,856 Arabic articles).
+ours = summarize(text, title=title, max_sentences=3); sumy = LexRank asked for 3 sentences with its
+Arabic tokenizer, stemmer and stop words. sumy is slow, so by default it is timed on the first 300
+articles only (the output says so); ours runs on all. Each system is warmed up on two articles first.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Single core: pin BLAS/OpenMP pools before numpy is imported (by sumy or summarizer, below).
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_variable] = "1"
+
+import argparse  # noqa: E402  (imports follow the thread settings on purpose)
+import json  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from collections.abc import Callable, Sequence  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from bench.easc import SHARED_DIR  # noqa: E402
+from bench.sumy_baselines import top_sentences  # noqa: E402
+from summarizer import summarize  # noqa: E402
+
+ANT_PATH = SHARED_DIR / "data" / "ant-dev" / "ant_middleeast_skynews_france24_2018.jsonl"
+SENTENCES = 3
+WARM_UP = 2
+DEFAULT_SUMY_LIMIT = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One ANT article: headline and body."""
+
+    title: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """How long one system took over a number of articles."""
+
+    system: str
+    articles: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Articles per second."""
+        return self.articles / self.seconds if self.seconds else float("inf")
+
+
+def load_articles(path: Path = ANT_PATH, limit: int | None = None) -> list[Article]:
+    """The first `limit` articles (all by default) of the ANT JSON-lines file."""
+    articles: list[Article] = []
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            if limit is not None and len(articles) >= limit:
+                break
+            record = json.loads(line)
+            articles.append(Article(record.get("title") or "", record["text"]))
+    return articles
+
+
+def ours(article: Article) -> list[str]:
+    """Our summariser, three sentences."""
+    return summarize(article.text, title=article.title or None, max_sentences=SENTENCES).sentences
+
+
+def sumy_lexrank() -> Callable[[Article], list[str]]:
+    """sumy LexRank, three sentences."""
+    lexrank = top_sentences("lexrank", SENTENCES)
+    return lambda article: lexrank(article.text)
+
+
+def time_system(name: str, system: Callable[[Article], list[str]], articles: Sequence[Article]) -> Timing:
+    """Warm `system` up on the first articles, then time it over all of `articles`."""
+    for article in articles[:WARM_UP]:
+        system(article)
+    started = time.perf_counter()
+    for article in articles:
+        system(article)
+    return Timing(name, len(articles), time.perf_counter() - started)
+
+
+def _pin_to_one_cpu() -> None:
+    """Keep the process on one CPU where the OS allows it (Linux)."""
+    if hasattr(os, "sched_getaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
+def markdown_table(timings: Sequence[Timing]) -> str:
+    """The timings as a markdown table."""
+    lines = ["| system | articles | seconds | articles/s |", "| --- | --- | --- | --- |"]
+    lines += [f"| {t.system} | {t.articles} | {t.seconds:.2f} | {t.rate:.1f} |" for t in timings]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Time both systems and print the table and the speed ratio."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--limit", type=int, default=None, help="use only the first N articles")
+    parser.add_argument(
+        "--sumy-limit",
+        type=int,
+        default=DEFAULT_SUMY_LIMIT,
+        help=f"time sumy on the first N articles only (default {DEFAULT_SUMY_LIMIT}; 0 = as many as ours)",
+    )
+    args = parser.parse_args(argv)
+    # sumy's LexRank divides by a zero norm when no two sentences share a word (ANT article 83):
+    # its output there is meaningless, its timing is not.
+    warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning, r"sumy\.")
+    _pin_to_one_cpu()
+    articles = load_articles(limit=args.limit)
+    sumy_articles = articles[: args.sumy_limit] if args.sumy_limit else articles
+    sampled = len(sumy_articles) < len(articles)
+    timings = [time_system("ours", ours, articles)]
+    if sampled:
+        timings.append(time_system(f"ours (first {len(sumy_articles)})", ours, sumy_articles))
+    timings.append(time_system("sumy LexRank", sumy_lexrank(), sumy_articles))
+    print(markdown_table(timings))
+    print()
+    if sampled:
+        print(f"sumy was timed on the first {len(sumy_articles)} of the {len(articles)} articles only;")
+        print("the ratio compares both systems on those same articles.")
+    ratio = timings[-2].rate / timings[-1].rate
+    print(f"ours/sumy speed ratio: {ratio:.1f}x (one CPU, BLAS/OpenMP threads = 1)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Command line of the bot: `python -m bot run [--file PATH]`.
+
+Only wiring: parse the arguments, read the settings once, call the summariser, print. Telegram
+delivery does not exist yet, so `run` summarises one article (the bundled sample by default) and
+prints the summary to stdout. Bad settings or arguments exit with status 2 and a one-line message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+
+from bot.config import ConfigError, Settings
+from summarizer import summarize
+
+SAMPLE_ARTICLE = "sample-article.ar.txt"
+SUMMARY_SENTENCES = 3
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `python -m bot`."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="Syria conflict news as short, tagged Telegram alerts."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser("run", help="run the bot (today: summarise one article and print it)")
+    run.add_argument(
+        "--file",
+        type=Path,
+        metavar="PATH",
+        help=f"UTF-8 text file to summarise instead of the bundled {SAMPLE_ARTICLE}",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Run the command line and return the process exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(environ)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return run(settings, args.file)
+
+
+def run(settings: Settings, path: Path | None) -> int:
+    """The `run` command: announce what cannot start yet, then summarise one article."""
+    if settings.telegram_bot_token is None:
+        print(
+            "TELEGRAM_BOT_TOKEN is not set, so the bot cannot connect to Telegram.\n"
+            "Get a token from @BotFather and set it, e.g. `export TELEGRAM_BOT_TOKEN=123456:ABC...`."
+        )
+    else:
+        print("Telegram delivery arrives in a later release; the token is not used yet.")
+    if path is None:
+        source = f"the bundled sample article ({SAMPLE_ARTICLE})"
+        text = resources.files("bot").joinpath("examples", SAMPLE_ARTICLE).read_text(encoding="utf-8")
+    else:
+        source = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"error: cannot read {path}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    if not text.strip():
+        print(f"error: {source} is empty", file=sys.stderr)
+        return EXIT_USAGE
+    summary = summarize(text, max_sentences=SUMMARY_SENTENCES)
+    print(f"\nSummary of {source}:")
+    print(f"language: {summary.language}")
+    for number, sentence in enumerate(summary.sentences, start=1):
+        print(f"{number}. {sentence}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

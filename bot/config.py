@@ -1,0 +1,117 @@
+"""Settings of the bot, read once from the environment (`Settings.from_env`) and then passed down.
+
+Input: a mapping of environment variables. Output: a frozen `Settings`, or a `ConfigError` whose
+message is one line naming the variable, fit to show a user as is.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Language = Literal["ar", "en"]
+
+LANGUAGES: tuple[Language, ...] = ("ar", "en")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value the bot cannot use."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the bot reads from its environment."""
+
+    # repr=False: the token must never reach a log line or an error report.
+    telegram_bot_token: str | None = field(default=None, repr=False)
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    database_url: str = "sqlite:///data/bot.sqlite3"
+    feeds_file: Path = Path("feeds.yaml")
+    poll_interval_seconds: int = 300
+    admin_ids: tuple[int, ...] = ()
+    default_language: Language = "ar"
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from `environ` (default: `os.environ`); raise `ConfigError` on bad values."""
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            # An empty variable (`FOO=` in an env file) means "not set", as in most tools.
+            value = env.get(name, "").strip()
+            return value or None
+
+        defaults = cls()
+        api_base = get("TELEGRAM_API_BASE_URL") or defaults.telegram_api_base_url
+        if not api_base.startswith(("https://", "http://")):
+            raise ConfigError(f"TELEGRAM_API_BASE_URL must start with https:// or http://, got {api_base!r}")
+        database_url = get("DATABASE_URL") or defaults.database_url
+        if "://" not in database_url:
+            raise ConfigError(
+                f"DATABASE_URL must be a URL such as sqlite:///data/bot.sqlite3, got {database_url!r}"
+            )
+        feeds_file = get("FEEDS_FILE")
+        return cls(
+            telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
+            telegram_api_base_url=api_base,
+            database_url=database_url,
+            feeds_file=Path(feeds_file) if feeds_file else defaults.feeds_file,
+            poll_interval_seconds=_positive_seconds(
+                "POLL_INTERVAL_SECONDS", get("POLL_INTERVAL_SECONDS"), defaults.poll_interval_seconds
+            ),
+            admin_ids=_int_list("ADMIN_IDS", get("ADMIN_IDS")),
+            default_language=_language(get("DEFAULT_LANGUAGE"), defaults.default_language),
+            log_level=_log_level(get("LOG_LEVEL"), defaults.log_level),
+        )
+
+
+def _positive_seconds(name: str, raw: str | None, default: int) -> int:
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ConfigError(f"{name} must be a positive whole number of seconds, got {raw!r}")
+    return value
+
+
+def _int_list(name: str, raw: str | None) -> tuple[int, ...]:
+    if raw is None:
+        return ()
+    ids: list[int] = []
+    for part in raw.split(","):
+        item = part.strip()
+        if not item:
+            continue
+        try:
+            ids.append(int(item))
+        except ValueError:
+            raise ConfigError(
+                f"{name} must be comma-separated Telegram user ids (whole numbers), got {item!r}"
+            ) from None
+    return tuple(ids)
+
+
+def _language(raw: str | None, default: Language) -> Language:
+    if raw is None:
+        return default
+    value = raw.lower()
+    if value not in LANGUAGES:
+        raise ConfigError(f"DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}, got {raw!r}")
+    return value
+
+
+def _log_level(raw: str | None, default: str) -> str:
+    if raw is None:
+        return default
+    value = raw.upper()
+    if value not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {raw!r}")
+    return value

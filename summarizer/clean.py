@@ -1,0 +1,97 @@
+"""Removal of news-site boilerplate: share/follow lines, related-article blocks, bylines, datelines.
+
+The patterns live in `data/boilerplate.yaml`; this module compiles them once, lazily. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from summarizer.resources import DataFileError, load_yaml, string_list
+from summarizer.textnorm import normalize_letters, strip_marks
+
+_FILE = "boilerplate.yaml"
+_DASH = r"\s+[-–—]\s+"
+_SENTENCE_END_RE = re.compile(r"[.!?؟…][\"”»’')\]]*\s*$")
+_MAX_HEADLINE_WORDS = 20
+_MAX_BYLINE_WORDS = 7
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    drop: re.Pattern[str]
+    block: re.Pattern[str]
+    byline: re.Pattern[str]
+    prefix: re.Pattern[str]
+
+
+def _fold(text: str) -> str:
+    return normalize_letters(strip_marks(text))
+
+
+def _alternation(patterns: list[str], key: str) -> str:
+    for position, pattern in enumerate(patterns, start=1):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise DataFileError(f"summarizer/data/{_FILE}: '{key}' entry {position}: bad regex: {exc}") from exc
+    return "|".join(f"(?:{_fold(p)})" for p in patterns)
+
+
+@cache
+def _rules() -> _Rules:
+    data = load_yaml(_FILE)
+    drop = _alternation(string_list(data, "drop_lines", _FILE), "drop_lines")
+    block = _alternation(string_list(data, "block_starts", _FILE), "block_starts")
+    outlets = "|".join(re.escape(_fold(o)) for o in string_list(data, "outlets", _FILE))
+    place = r"[^\s.:،,]+(?:\s+[^\s.:،,]+){0,3}"
+    byline = rf"(?:(?:{outlets}){_DASH}{place}|{place}{_DASH}(?:{outlets}))\s*[:：]?"
+    prefix = rf"^(?:{place}{_DASH}[\"«“]?(?:{outlets})[\"»”]?\s*[:：]\s*|[A-Z][A-Z .'-]+\s*\((?:{outlets})\){_DASH})"
+    flags = re.IGNORECASE
+    return _Rules(
+        re.compile(rf"(?:{drop})\s*", flags),
+        re.compile(rf"(?:{block})\s*", flags),
+        re.compile(byline, flags),
+        re.compile(prefix, flags),
+    )
+
+
+def clean_text(text: str) -> str:
+    """Drop boilerplate lines and blocks, strip dateline prefixes; keep paragraph breaks."""
+    rules = _rules()
+    kept: list[str] = []
+    in_block = False
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            kept.append("")
+            continue
+        folded = _fold(stripped)
+        if rules.block.fullmatch(folded):
+            in_block = True
+            continue
+        if in_block and _looks_like_headline(stripped):
+            continue
+        in_block = False
+        if rules.drop.fullmatch(folded) or _is_byline(stripped, folded, rules):
+            continue
+        kept.append(_strip_prefix(stripped, rules))
+    return "\n".join(kept).strip()
+
+
+def _looks_like_headline(line: str) -> bool:
+    return not _SENTENCE_END_RE.search(line) and len(line.split()) <= _MAX_HEADLINE_WORDS
+
+
+def _is_byline(line: str, folded: str, rules: _Rules) -> bool:
+    return len(line.split()) <= _MAX_BYLINE_WORDS and rules.byline.fullmatch(folded) is not None
+
+
+def _strip_prefix(line: str, rules: _Rules) -> str:
+    """Remove a leading 'place – outlet:' dateline; folding keeps offsets, so cut the original."""
+    match = rules.prefix.match(_fold(line))
+    if match is None or match.end() >= len(line):
+        return line
+    return line[match.end():].lstrip()

@@ -1,0 +1,39 @@
+"""Loading of the package's data files (YAML), validated, with the file and entry in any error.
+
+Reading files that ship inside the package is the one input this pure package does; it happens
+lazily, once per table.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+import yaml
+
+
+class DataFileError(ValueError):
+    """A data file of the package is malformed: the message names the file and the entry."""
+
+
+def load_yaml(name: str) -> dict[str, Any]:
+    """Parse `summarizer/data/<name>` as a YAML mapping."""
+    text = resources.files("summarizer").joinpath("data").joinpath(name).read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise DataFileError(f"summarizer/data/{name}: invalid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise DataFileError(f"summarizer/data/{name}: expected a mapping at the top level")
+    return data
+
+
+def string_list(data: dict[str, Any], key: str, name: str) -> list[str]:
+    """`data[key]` as a list of non-empty strings, or a DataFileError naming the bad entry."""
+    values = data.get(key)
+    if not isinstance(values, list):
+        raise DataFileError(f"summarizer/data/{name}: '{key}' must be a list")
+    for position, value in enumerate(values, start=1):
+        if not isinstance(value, str) or not value.strip():
+            raise DataFileError(f"summarizer/data/{name}: '{key}' entry {position} must be a non-empty string")
+    return list(values)

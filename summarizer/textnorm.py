@@ -1,0 +1,97 @@
+"""Normalisation, tokenisation, stop words and stemming, per language.
+
+Arabic goes through camel-tools (alef / alef maksura / teh marbuta normalisation, dediacritisation,
+`simple_word_tokenize`); both languages are stemmed with Snowball (PyStemmer). Pure: no I/O beyond
+reading the stop-word lists shipped with the `stop-words` package, once, lazily.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import Stemmer
+from camel_tools.tokenizers.word import simple_word_tokenize
+from camel_tools.utils.dediac import dediac_ar
+from camel_tools.utils.normalize import (
+    normalize_alef_ar,
+    normalize_alef_maksura_ar,
+    normalize_teh_marbuta_ar,
+)
+from stop_words import get_stop_words
+
+_TATWEEL = "\u0640"
+_WORD_CHAR_RE = re.compile(r"\w")
+_ARABIC_INDIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+# Arabic letters that carry no case: lowercasing is only for Latin script.
+_LATIN_RE = re.compile(r"[A-Za-z]")
+
+
+def normalize_letters(text: str) -> str:
+    """Fold Arabic letter variants through camel-tools: alef forms, alef maksura, teh marbuta."""
+    return normalize_teh_marbuta_ar(normalize_alef_maksura_ar(normalize_alef_ar(text)))
+
+
+def strip_marks(text: str) -> str:
+    """Remove Arabic diacritics and tatweel, and turn Arabic-Indic digits into 0-9."""
+    return dediac_ar(text).replace(_TATWEEL, "").translate(_ARABIC_INDIC_DIGITS)
+
+
+def normalize_text(text: str) -> str:
+    """Normalise any text for matching: marks removed, letters folded, Latin lower-cased."""
+    text = normalize_letters(strip_marks(text))
+    return text.lower() if _LATIN_RE.search(text) else text
+
+
+def word_tokens(text: str) -> list[str]:
+    """Normalised word tokens (punctuation dropped), via camel-tools' `simple_word_tokenize`."""
+    return [t for t in simple_word_tokenize(normalize_text(text)) if _WORD_CHAR_RE.search(t)]
+
+
+@dataclass(frozen=True, slots=True)
+class Analyzer:
+    """Turns text into content terms for one language: tokens, minus stop words, stemmed."""
+
+    language: str
+    stopwords: frozenset[str]
+    stem_words: Callable[[Sequence[str]], list[str]]
+
+    def terms(self, text: str) -> list[str]:
+        """Content terms of `text`: stop words and bare numbers removed, stemmed, then folded."""
+        raw = strip_marks(text)
+        if _LATIN_RE.search(raw):
+            raw = raw.lower()
+        tokens = [t for t in simple_word_tokenize(raw) if _WORD_CHAR_RE.search(t) and not t.isdigit()]
+        # Snowball wants the unfolded spelling (it reads teh marbuta); stop words are stored folded.
+        folded = normalize_letters(" ".join(tokens)).split(" ") if tokens else []
+        kept = [_strip_conjunction(t) for t, f in zip(tokens, folded, strict=True) if f not in self.stopwords]
+        if not kept:
+            return []
+        stems = normalize_letters(" ".join(self.stem_words(kept))).split(" ")
+        return [s for s in stems if len(s) > 1]
+
+
+def _strip_conjunction(token: str) -> str:
+    """Drop the conjunction wa- before the article (وال...), which Snowball leaves in place."""
+    return token[1:] if token.startswith("وال") and len(token) > 5 else token
+
+
+_SNOWBALL = {"ar": "arabic", "en": "english", "fr": "french", "de": "german", "es": "spanish", "ru": "russian"}
+
+
+@cache
+def analyzer_for(language: str) -> Analyzer:
+    """The analyser for a language code; languages we do not stem get plain normalised tokens."""
+    try:
+        raw_stopwords = get_stop_words(language)
+    except Exception:  # stop_words raises its own StopWordError for unknown languages
+        raw_stopwords = []
+    stopwords = frozenset(normalize_text(w) for w in raw_stopwords)
+    algorithm = _SNOWBALL.get(language)
+    if algorithm is None:
+        return Analyzer(language, stopwords, list)
+    stemmer = Stemmer.Stemmer(algorithm)
+    stemmer.maxCacheSize = 50_000
+    return Analyzer(language, stopwords, stemmer.stemWords)
