@@ -36,7 +36,8 @@ def _alternation(patterns: list[str], key: str) -> str:
         try:
             re.compile(pattern)
         except re.error as exc:
-            raise DataFileError(f"summarizer/data/{_FILE}: '{key}' entry {position}: bad regex: {exc}") from exc
+            message = f"summarizer/data/{_FILE}: '{key}' entry {position}: bad regex: {exc}"
+            raise DataFileError(message) from exc
     return "|".join(f"(?:{_fold(p)})" for p in patterns)
 
 
@@ -48,7 +49,13 @@ def _rules() -> _Rules:
     outlets = "|".join(re.escape(_fold(o)) for o in string_list(data, "outlets", _FILE))
     place = r"[^\s.:،,]+(?:\s+[^\s.:،,]+){0,3}"
     byline = rf"(?:(?:{outlets}){_DASH}{place}|{place}{_DASH}(?:{outlets}))\s*[:：]?"
-    prefix = rf"^(?:{place}{_DASH}[\"«“]?(?:{outlets})[\"»”]?\s*[:：]\s*|[A-Z][A-Z .'-]+\s*\((?:{outlets})\){_DASH})"
+    # "دمشق - سانا:" (place, dash, outlet, colon) or "BEIRUT (Reuters) - " (wire-service style).
+    arabic_dateline = rf"{place}{_DASH}[\"«“]?(?:{outlets})[\"»”]?\s*[:：]\s*"
+    # The place is capitalised words, matched case-sensitively (the rest is IGNORECASE), so a
+    # sentence that merely contains "(AP) -" keeps its opening words.
+    wire_place = r"(?-i:[A-Z][\w.'-]*(?:,?\s+[A-Z][\w.'-]*){0,3})"
+    wire_dateline = rf"{wire_place}\s*\((?:{outlets})\){_DASH}"
+    prefix = rf"^(?:{arabic_dateline}|{wire_dateline})"
     flags = re.IGNORECASE
     return _Rules(
         re.compile(rf"(?:{drop})\s*", flags),

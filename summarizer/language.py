@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+
 import py3langid
 
 _SAMPLE_CHARS = 2000
@@ -15,7 +16,8 @@ UNDETERMINED = "und"
 def detect_language(text: str) -> str:
     """ISO 639-1 code of the text's language ('ar', 'en', ...), or 'und' when there is no text."""
     sample = text[:_SAMPLE_CHARS]
-    arabic = len(_ARABIC_RE.findall(sample))
+    # Letters only: Arabic-Indic digits and Arabic punctuation sit in the same Unicode blocks.
+    arabic = sum(1 for char in _ARABIC_RE.findall(sample) if char.isalpha())
     latin = len(_LATIN_RE.findall(sample))
     if arabic + latin < _MIN_LETTERS:
         if arabic or latin:

@@ -35,5 +35,6 @@ def string_list(data: dict[str, Any], key: str, name: str) -> list[str]:
         raise DataFileError(f"summarizer/data/{name}: '{key}' must be a list")
     for position, value in enumerate(values, start=1):
         if not isinstance(value, str) or not value.strip():
-            raise DataFileError(f"summarizer/data/{name}: '{key}' entry {position} must be a non-empty string")
+            message = f"summarizer/data/{name}: '{key}' entry {position} must be a non-empty string"
+            raise DataFileError(message)
     return list(values)

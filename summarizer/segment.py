@@ -23,11 +23,17 @@ _WRAPPED_MIN_LINES = 3
 _WRAPPED_MIN_WORDS = 6
 _SYMMETRIC_QUOTES = frozenset("\"“”„")
 _OPEN_CLOSE = {"«": "»", "(": ")"}
-_ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof gen lt col maj capt sgt cpl pvt adm cmdr gov sen rep st jr sr inc ltd co corp
-    vs etc e.g i.e no nos approx dept est fig jan feb mar apr jun jul aug sep sept oct nov dec
-    u.s u.k u.n u.s.a e.u a.m p.m""".split()
-)
+_ABBREVIATIONS = frozenset((
+    # titles and ranks
+    "mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "maj", "capt", "sgt", "cpl", "pvt", "adm",
+    "cmdr", "gov", "sen", "rep", "st", "jr", "sr",
+    # companies, Latin, references
+    "inc", "ltd", "co", "corp", "vs", "etc", "e.g", "i.e", "no", "nos", "approx", "dept", "est", "fig",
+    # months
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    # dotted acronyms
+    "u.s", "u.k", "u.n", "u.s.a", "e.u", "a.m", "p.m",
+))
 _WORD_BEFORE_RE = re.compile(r"([\w.]+)$")
 _NEXT_WORD_RE = re.compile(r"\s*([\"“«(]*)(\w)")
 

@@ -31,12 +31,13 @@ _LATIN_RE = re.compile(r"[A-Za-z]")
 
 def normalize_letters(text: str) -> str:
     """Fold Arabic letter variants through camel-tools: alef forms, alef maksura, teh marbuta."""
-    return normalize_teh_marbuta_ar(normalize_alef_maksura_ar(normalize_alef_ar(text)))
+    # camel-tools is untyped: str() pins the return type for mypy (it is a str already).
+    return str(normalize_teh_marbuta_ar(normalize_alef_maksura_ar(normalize_alef_ar(text))))
 
 
 def strip_marks(text: str) -> str:
     """Remove Arabic diacritics and tatweel, and turn Arabic-Indic digits into 0-9."""
-    return dediac_ar(text).replace(_TATWEEL, "").translate(_ARABIC_INDIC_DIGITS)
+    return str(dediac_ar(text)).replace(_TATWEEL, "").translate(_ARABIC_INDIC_DIGITS)
 
 
 def normalize_text(text: str) -> str:
@@ -78,7 +79,14 @@ def _strip_conjunction(token: str) -> str:
     return token[1:] if token.startswith("وال") and len(token) > 5 else token
 
 
-_SNOWBALL = {"ar": "arabic", "en": "english", "fr": "french", "de": "german", "es": "spanish", "ru": "russian"}
+_SNOWBALL = {
+    "ar": "arabic",
+    "en": "english",
+    "fr": "french",
+    "de": "german",
+    "es": "spanish",
+    "ru": "russian",
+}
 
 
 @cache
