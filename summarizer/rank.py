@@ -6,7 +6,6 @@ Pure numpy over one document at a time; the analyser (tokenise, stop words, stem
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,17 +24,23 @@ _NUMBER_RE = re.compile(r"[0-9٠-٩]")
 
 @dataclass(frozen=True, slots=True)
 class Weights:
-    """How much each feature counts, and how hard redundancy is penalised (MMR)."""
+    """Linear weights of the sentence features, and the redundancy penalty (MMR).
 
-    position: float = 1.0
-    position_decay: float = 0.5
-    paragraph_lead: float = 0.15
-    centrality: float = 0.5
-    title: float = 0.4
-    salience: float = 0.15
-    redundancy: float = 0.5
-    min_terms: int = 4
-    length_exponent: float = 0.0
+    `position`, `relative_position`, `length` and `centrality` are a ridge regression of each
+    sentence's bigram overlap with the human summaries of EASC (see bench/README.md); on five-fold
+    cross-validation they beat Lead on all three ROUGE figures. `title` and `salience` are set by
+    hand: EASC has no titles and no conflict news, so it cannot tune them.
+    """
+
+    position: float = 0.178  # times 1 / (1 + sentence index)
+    relative_position: float = -0.183  # times index / sentence count
+    length: float = -0.008  # times log(1 + words)
+    centrality: float = 0.137  # times LexRank score / the document's top score
+    title: float = 0.08  # times cosine similarity with the title
+    salience: float = 0.03  # times the event/toll indicator
+    redundancy: float = 0.05  # times the highest similarity to a sentence already chosen
+    duplicate: float = 0.9  # a sentence this similar to a chosen one is never taken
+    min_terms: int = 3  # sentences with fewer content terms score 30% of their value
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -71,18 +76,18 @@ def rank_sentences(
     vectors, title_vector = _tfidf(terms, title_terms)
     similarity = vectors @ vectors.T
     salient = _salient_terms(analyzer.language)
+    index = np.arange(len(sentences), dtype=np.float64)
+    lengths = np.array([len(s.text.split()) for s in sentences], dtype=np.float64)
     scores = (
-        weights.position * _position(sentences, weights)
+        weights.position / (1.0 + index)
+        + weights.relative_position * index / len(sentences)
+        + weights.length * np.log1p(lengths)
         + weights.centrality * _normalised(_lexrank(similarity))
         + weights.title * (vectors @ title_vector if title_terms else 0.0)
         + weights.salience * _salience(sentences, terms, salient)
     )
     too_short = np.array([len(t) < weights.min_terms for t in terms])
     scores = np.where(too_short, scores * 0.3, scores)
-    if weights.length_exponent:
-        # Value per word: within a word budget, two short informative sentences beat one long one.
-        lengths = np.array([max(len(s.text.split()), 8) for s in sentences], dtype=np.float64)
-        scores = scores / np.power(lengths / 20.0, weights.length_exponent)
     return np.asarray(scores, dtype=np.float64), similarity
 
 
@@ -102,6 +107,8 @@ def select(
     while remaining and len(chosen) < max_sentences:
         best = max(remaining, key=lambda i: _marginal(i, chosen, scores, similarity, weights))
         remaining.discard(best)
+        if chosen and float(similarity[best, chosen].max()) >= weights.duplicate:
+            continue  # the same sentence again (pages repeat their standfirst)
         chosen.append(best)
         words += len(sentences[best].text.split())
         if budget.max_words is not None and words >= budget.max_words:
@@ -154,15 +161,6 @@ def _lexrank(similarity: FloatArray, damping: float = 0.15, iterations: int = 50
             return updated
         rank = updated
     return rank
-
-
-def _position(sentences: Sequence[Sentence], weights: Weights) -> FloatArray:
-    """Earlier is better (news is written top-down); opening a paragraph helps a little."""
-    return np.array([
-        1.0 / math.pow(1 + s.index, weights.position_decay)
-        + (weights.paragraph_lead if s.paragraph_index == 0 else 0.0)
-        for s in sentences
-    ])
 
 
 def _salience(sentences: Sequence[Sentence], terms: list[list[str]], salient: frozenset[str]) -> FloatArray:

@@ -22,6 +22,7 @@ _TERMINAL_RE = re.compile(r"[.!?؟…:][\"”»’')\]]*$")
 _WRAPPED_MIN_LINES = 3
 _WRAPPED_MIN_WORDS = 6
 _SYMMETRIC_QUOTES = frozenset("\"“”„")
+_QUOTE_MARK_RE = re.compile("[\"“”„«»()]")
 _OPEN_CLOSE = {"«": "»", "(": ")"}
 _ABBREVIATIONS = frozenset((
     # titles and ranks
@@ -105,7 +106,8 @@ def _quoted_spans(line: str) -> list[tuple[int, int]]:
     """Spans (open, close) of quotations and brackets that close within the line."""
     spans: list[tuple[int, int]] = []
     stack: list[tuple[str, int]] = []
-    for i, char in enumerate(line):
+    for mark in _QUOTE_MARK_RE.finditer(line):
+        i, char = mark.start(), mark.group(0)
         if stack and (char == _OPEN_CLOSE.get(stack[-1][0]) or (
             char in _SYMMETRIC_QUOTES and stack[-1][0] in _SYMMETRIC_QUOTES
         )):
