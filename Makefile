@@ -49,5 +49,5 @@ run: setup
 	$(BIN)/python -m bot run
 
 bench: setup
-	$(BIN)/python bench/easc_rouge.py
-	$(BIN)/python bench/ant_speed.py
+	$(BIN)/python -m bench.easc_rouge
+	$(BIN)/python -m bench.ant_speed

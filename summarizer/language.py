@@ -9,7 +9,9 @@ import py3langid
 _SAMPLE_CHARS = 600  # enough for a confident decision; the model costs time per character
 _MIN_LETTERS = 12
 # Arabic-script letters only: digits (U+0660-0669, U+06F0-06F9) and punctuation of the block excluded.
-_ARABIC_RE = re.compile(r"[\u0620-\u064A\u066E-\u06D3\u06D5\u06FA-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFC]")
+_ARABIC_RE = re.compile(
+    r"[\u0620-\u064A\u066E-\u06D3\u06D5\u06FA-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFC]"
+)
 _LATIN_RE = re.compile(r"[A-Za-z]")
 UNDETERMINED = "und"
 

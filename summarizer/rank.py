@@ -116,7 +116,9 @@ def select(
     return [ScoredSentence(sentences[i], float(scores[i])) for i in sorted(chosen)]
 
 
-def _marginal(i: int, chosen: list[int], scores: FloatArray, similarity: FloatArray, weights: Weights) -> float:
+def _marginal(
+    i: int, chosen: list[int], scores: FloatArray, similarity: FloatArray, weights: Weights
+) -> float:
     if not chosen:
         return float(scores[i])
     return float(scores[i]) - weights.redundancy * float(similarity[i, chosen].max())
@@ -144,7 +146,8 @@ def _tfidf(terms: list[list[str]], title_terms: list[str]) -> tuple[FloatArray, 
 
 def _unit_rows(matrix: FloatArray) -> FloatArray:
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+    unit: FloatArray = np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+    return unit
 
 
 def _lexrank(similarity: FloatArray, damping: float = 0.15, iterations: int = 50) -> FloatArray:
@@ -156,7 +159,7 @@ def _lexrank(similarity: FloatArray, damping: float = 0.15, iterations: int = 50
     graph = np.divide(graph, row_sums, out=np.full_like(graph, 1.0 / n), where=row_sums > 0)
     rank = np.full(n, 1.0 / n)
     for _ in range(iterations):
-        updated = damping / n + (1.0 - damping) * (graph.T @ rank)
+        updated: FloatArray = damping / n + (1.0 - damping) * (graph.T @ rank)
         if np.abs(updated - rank).sum() < 1e-6:
             return updated
         rank = updated

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = ROOT.parent / "shared"
-
-# bench/ is not an installed package: `python -m pytest` puts the checkout on sys.path, bare `pytest`
-# does not (pytest only adds tests/). Needed by tests/summarizer/test_quality.py.
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
