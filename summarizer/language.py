@@ -6,7 +6,7 @@ import re
 
 import py3langid
 
-_SAMPLE_CHARS = 600  # enough for a confident decision; the model costs time per character
+_SAMPLE_CHARS = 400  # enough for a confident decision; the model costs time per character
 _MIN_LETTERS = 12
 # Arabic-script letters only: digits (U+0660-0669, U+06F0-06F9) and punctuation of the block excluded.
 _ARABIC_RE = re.compile(

@@ -71,7 +71,7 @@ def rank_sentences(
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> tuple[FloatArray, FloatArray]:
     """Score every sentence; returns (scores, pairwise cosine similarity matrix)."""
-    terms = [analyzer.terms(s.text) for s in sentences]
+    terms = analyzer.terms_many([s.text for s in sentences])
     title_terms = analyzer.terms(title) if title else []
     vectors, title_vector = _tfidf(terms, title_terms)
     similarity = vectors @ vectors.T

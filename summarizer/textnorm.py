@@ -14,6 +14,7 @@ from functools import cache
 
 import Stemmer
 from camel_tools.tokenizers.word import simple_word_tokenize as _camel_word_tokenize
+from camel_tools.utils.charsets import UNICODE_PUNCT_SYMBOL_CHARSET
 from camel_tools.utils.dediac import dediac_ar
 from camel_tools.utils.normalize import (
     normalize_alef_ar,
@@ -59,6 +60,8 @@ def simple_word_tokenize(text: str) -> list[str]:
     for chunk in text.split():
         if chunk.isalnum():
             tokens.append(chunk)
+        elif chunk[:-1].isalnum() and chunk[-1] in UNICODE_PUNCT_SYMBOL_CHARSET:
+            tokens.extend((chunk[:-1], chunk[-1]))  # "word،" / "word.": what camel-tools returns
         else:
             tokens.extend(_camel_word_tokenize(chunk))
     return tokens
@@ -79,17 +82,31 @@ class Analyzer:
 
     def terms(self, text: str) -> list[str]:
         """Content terms of `text`: stop words and bare numbers removed, stemmed, then folded."""
-        raw = strip_marks(text)
+        return self.terms_many([text])[0]
+
+    def terms_many(self, texts: Sequence[str]) -> list[list[str]]:
+        """`terms` of each text, computed in one pass (one normalise and one stem call for all)."""
+        raw = strip_marks("\n".join(t.replace("\n", " ") for t in texts))
         if _LATIN_RE.search(raw):
             raw = raw.lower()
-        tokens = [t for t in simple_word_tokenize(raw) if _is_word(t) and not t.isdigit()]
+        per_text = [
+            [t for t in simple_word_tokenize(line) if _is_word(t) and not t.isdigit()]
+            for line in raw.split("\n")
+        ]
+        flat = [t for tokens in per_text for t in tokens]
+        if not flat:
+            return [[] for _ in texts]
         # Snowball wants the unfolded spelling (it reads teh marbuta); stop words are stored folded.
-        folded = normalize_letters(" ".join(tokens)).split(" ") if tokens else []
-        kept = [_strip_conjunction(t) for t, f in zip(tokens, folded, strict=True) if f not in self.stopwords]
-        if not kept:
-            return []
-        stems = normalize_letters(" ".join(self.stem_words(kept))).split(" ")
-        return [s for s in stems if len(s) > 1]
+        folded = normalize_letters(" ".join(flat)).split(" ")
+        keep = [f not in self.stopwords for f in folded]
+        kept = [_strip_conjunction(t) for t, k in zip(flat, keep, strict=True) if k]
+        stems = iter(normalize_letters(" ".join(self.stem_words(kept))).split(" ") if kept else [])
+        flags = iter(keep)
+        result: list[list[str]] = []
+        for tokens in per_text:
+            own = [next(stems) for _ in tokens if next(flags)]
+            result.append([stem for stem in own if len(stem) > 1])
+        return result
 
 
 def _is_word(token: str) -> bool:
