@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -33,11 +34,11 @@ def features_and_targets(topic: Topic) -> tuple[Matrix, Matrix]:
     terms = analyzer_for("ar").terms_many([s.text for s in sentences])
     vectors, _ = _tfidf(terms, [])
     lexrank = _normalised(_lexrank(vectors @ vectors.T))
-    references = [set(zip(r, r[1:], strict=False)) for r in topic.references]
+    references = [set(itertools.pairwise(r)) for r in topic.references]
     rows, targets = [], []
     for i, sentence in enumerate(sentences):
         tokens = tokenize(sentence.text)
-        bigrams = set(zip(tokens, tokens[1:], strict=False))
+        bigrams = set(itertools.pairwise(tokens))
         overlap = [len(bigrams & ref) / max(len(bigrams), 1) for ref in references]
         rows.append([1.0, 1 / (1 + i), i / len(sentences), np.log1p(len(sentence.text.split())), lexrank[i]])
         targets.append(float(np.mean(overlap)))
