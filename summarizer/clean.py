@@ -17,6 +17,8 @@ _DASH = r"\s+[-–—]\s+"
 _SENTENCE_END_RE = re.compile(r"[.!?؟…][\"”»’')\]]*\s*$")
 _MAX_HEADLINE_WORDS = 20
 _MAX_BYLINE_WORDS = 7
+_MAX_FURNITURE_CHARS = 300  # the longest pattern in boilerplate.yaml matches about 230 characters
+_PREFIX_CHARS = 160
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,10 @@ def clean_text(text: str) -> str:
         if not stripped:
             kept.append("")
             continue
+        if len(stripped) > _MAX_FURNITURE_CHARS:  # no boilerplate pattern matches a line this long
+            in_block = False
+            kept.append(_strip_prefix(stripped, rules))
+            continue
         folded = _fold(stripped)
         if rules.block.fullmatch(folded):
             in_block = True
@@ -97,8 +103,12 @@ def _is_byline(line: str, folded: str, rules: _Rules) -> bool:
 
 
 def _strip_prefix(line: str, rules: _Rules) -> str:
-    """Remove a leading 'place – outlet:' dateline; folding keeps offsets, so cut the original."""
-    match = rules.prefix.match(_fold(line))
+    """Remove a leading 'place – outlet:' dateline from the original line."""
+    head = line[:_PREFIX_CHARS]
+    folded = _fold(head)
+    if len(folded) != len(head):
+        return line  # diacritics were removed: offsets in the folded text are not the line's
+    match = rules.prefix.match(folded)
     if match is None or match.end() >= len(line):
         return line
     return line[match.end():].lstrip()

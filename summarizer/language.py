@@ -13,6 +13,10 @@ _ARABIC_RE = re.compile(
     r"[\u0620-\u064A\u066E-\u06D3\u06D5\u06FA-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFC]"
 )
 _LATIN_RE = re.compile(r"[A-Za-z]")
+# Letters of Persian, Urdu, Pashto and Kurdish that Arabic does not use: پ چ ژ گ ک ی ۀ ے ٹ ڈ ڑ ں ھ
+# ێ ۆ ڕ ڵ ە ټ ډ ړ ږ ښ ڼ ۍ. Without them, Arabic-script text is Arabic and the model can be skipped.
+_NON_ARABIC_LETTER_RE = re.compile("[پچژگکیۀےٹڈڑںھێۆڕڵەټډړږښڼۍ]")
+_SCRIPT_SHARE = 0.95
 UNDETERMINED = "und"
 
 
@@ -25,6 +29,8 @@ def detect_language(text: str) -> str:
         if arabic or latin:
             return "ar" if arabic >= latin else "en"
         return UNDETERMINED
+    if arabic >= _SCRIPT_SHARE * (arabic + latin) and not _NON_ARABIC_LETTER_RE.search(sample):
+        return "ar"
     # py3langid loads its model on the first call, not at import.
     language, _score = py3langid.classify(sample)
     return str(language)

@@ -35,7 +35,6 @@ _ABBREVIATIONS = frozenset((
     # dotted acronyms
     "u.s", "u.k", "u.n", "u.s.a", "e.u", "a.m", "p.m",
 ))
-_WORD_BEFORE_RE = re.compile(r"([\w.]+)$")
 _NEXT_WORD_RE = re.compile(r"\s*([\"“«(]*)(\w)")
 
 
@@ -93,11 +92,10 @@ def _is_boundary(line: str, match: re.Match[str]) -> bool:
     terminator = match.group(0)
     if not terminator.startswith(".") or terminator.startswith(".."):
         return True
-    before = _WORD_BEFORE_RE.search(line, 0, match.start())
-    if before:
-        word = before.group(1).lower()
-        if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha() and word.isascii()):
-            return False
+    start = match.start()
+    word = line[line.rfind(" ", 0, start) + 1 : start].lstrip("\"“«(").lower()
+    if word.isascii() and (word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())):
+        return False
     following = _NEXT_WORD_RE.match(line, match.end())
     return not (following and following.group(2).islower())
 

@@ -24,6 +24,8 @@ from camel_tools.utils.normalize import (
 from stop_words import get_stop_words
 
 _TATWEEL = "\u0640"
+_BREAK_CHAR = "\ue000"
+_TEXT_BREAK = f" {_BREAK_CHAR} "
 _WORD_CHAR_RE = re.compile(r"\w")
 _ARABIC_INDIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _ARABIC_INDIC_DIGIT_RE = re.compile("[٠-٩۰-۹]")
@@ -85,37 +87,34 @@ class Analyzer:
         return self.terms_many([text])[0]
 
     def terms_many(self, texts: Sequence[str]) -> list[list[str]]:
-        """`terms` of each text, computed in one pass (one normalise and one stem call for all)."""
-        raw = strip_marks("\n".join(t.replace("\n", " ") for t in texts))
+        """`terms` of each text, in one pass: one tokenise, fold and stem call for all of them."""
+        if not texts:
+            return []
+        # A private-use character between texts survives tokenising, folding and stemming as a
+        # token of its own, so the joined result splits back into one string per text.
+        joined = _TEXT_BREAK.join(t.replace(_BREAK_CHAR, " ") for t in texts)
+        raw = strip_marks(joined)
         if _LATIN_RE.search(raw):
             raw = raw.lower()
-        per_text = [
-            [t for t in simple_word_tokenize(line) if _is_word(t) and not t.isdigit()]
-            for line in raw.split("\n")
+        words = [
+            t for t in simple_word_tokenize(raw)
+            if t == _BREAK_CHAR or ((t.isalpha() or _is_word(t)) and not t.isdigit())
         ]
-        flat = [t for tokens in per_text for t in tokens]
-        if not flat:
-            return [[] for _ in texts]
         # Snowball wants the unfolded spelling (it reads teh marbuta); stop words are stored folded.
-        folded = normalize_letters(" ".join(flat)).split(" ")
-        keep = [f not in self.stopwords for f in folded]
-        kept = [_strip_conjunction(t) for t, k in zip(flat, keep, strict=True) if k]
-        stems = iter(normalize_letters(" ".join(self.stem_words(kept))).split(" ") if kept else [])
-        flags = iter(keep)
-        result: list[list[str]] = []
-        for tokens in per_text:
-            own = [next(stems) for _ in tokens if next(flags)]
-            result.append([stem for stem in own if len(stem) > 1])
-        return result
+        folded = normalize_letters(" ".join(words)).split(" ") if words else []
+        stopwords = self.stopwords
+        kept = [
+            w[1:] if w.startswith("وال") and len(w) > 5 else w  # Snowball leaves wa+al- in place
+            for w, f in zip(words, folded, strict=True)
+            if f not in stopwords
+        ]
+        stems = normalize_letters(" ".join(self.stem_words(kept)))
+        parts = stems.split(_BREAK_CHAR)
+        return [[stem for stem in part.split() if len(stem) > 1] for part in parts]
 
 
 def _is_word(token: str) -> bool:
     return token.isalnum() or _WORD_CHAR_RE.search(token) is not None
-
-
-def _strip_conjunction(token: str) -> str:
-    """Drop the conjunction wa- before the article (وال...), which Snowball leaves in place."""
-    return token[1:] if token.startswith("وال") and len(token) > 5 else token
 
 
 _SNOWBALL = {
