@@ -71,8 +71,7 @@ def rank_sentences(
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> tuple[FloatArray, FloatArray]:
     """Score every sentence; returns (scores, pairwise cosine similarity matrix)."""
-    terms = analyzer.terms_many([s.text for s in sentences])
-    title_terms = analyzer.terms(title) if title else []
+    *terms, title_terms = analyzer.terms_many([*(s.text for s in sentences), title or ""])
     vectors, title_vector = _tfidf(terms, title_terms)
     similarity = vectors @ vectors.T
     salient = _salient_terms(analyzer.language)
@@ -102,26 +101,23 @@ def select(
     """Pick sentences by maximal marginal relevance until the budget is spent; document order."""
     chosen: list[int] = []
     words = 0
-    remaining = set(range(len(sentences)))
     max_sentences = budget.max_sentences if budget.max_sentences is not None else len(sentences)
-    while remaining and len(chosen) < max_sentences:
-        best = max(remaining, key=lambda i: _marginal(i, chosen, scores, similarity, weights))
-        remaining.discard(best)
-        if chosen and float(similarity[best, chosen].max()) >= weights.duplicate:
+    # MMR: each round takes the best score minus the penalty for resembling what is already chosen.
+    marginal = scores.astype(np.float64, copy=True)
+    closest = np.zeros(len(sentences))
+    available = np.ones(len(sentences), dtype=bool)
+    while available.any() and len(chosen) < max_sentences:
+        best = int(np.argmax(np.where(available, marginal, -np.inf)))
+        available[best] = False
+        if chosen and closest[best] >= weights.duplicate:
             continue  # the same sentence again (pages repeat their standfirst)
         chosen.append(best)
+        closest = np.maximum(closest, similarity[best])
+        marginal = scores - weights.redundancy * closest
         words += len(sentences[best].text.split())
         if budget.max_words is not None and words >= budget.max_words:
             break
     return [ScoredSentence(sentences[i], float(scores[i])) for i in sorted(chosen)]
-
-
-def _marginal(
-    i: int, chosen: list[int], scores: FloatArray, similarity: FloatArray, weights: Weights
-) -> float:
-    if not chosen:
-        return float(scores[i])
-    return float(scores[i]) - weights.redundancy * float(similarity[i, chosen].max())
 
 
 def _tfidf(terms: list[list[str]], title_terms: list[str]) -> tuple[FloatArray, FloatArray]:
@@ -130,10 +126,10 @@ def _tfidf(terms: list[list[str]], title_terms: list[str]) -> tuple[FloatArray, 
     for sentence_terms in terms:
         for term in sentence_terms:
             vocabulary.setdefault(term, len(vocabulary))
-    matrix = np.zeros((len(terms), max(len(vocabulary), 1)))
-    for row, sentence_terms in enumerate(terms):
-        for term in sentence_terms:
-            matrix[row, vocabulary[term]] += 1.0
+    width = max(len(vocabulary), 1)
+    cells = [row * width + vocabulary[t] for row, sentence_terms in enumerate(terms) for t in sentence_terms]
+    counts = np.bincount(np.array(cells, dtype=np.int64), minlength=len(terms) * width)
+    matrix = counts.reshape(len(terms), width).astype(np.float64)
     document_frequency = (matrix > 0).sum(axis=0)
     idf = np.log((len(terms) + 1) / (document_frequency + 1)) + 1.0
     matrix = np.log1p(matrix) * idf

@@ -64,6 +64,8 @@ def simple_word_tokenize(text: str) -> list[str]:
             tokens.append(chunk)
         elif chunk[:-1].isalnum() and chunk[-1] in UNICODE_PUNCT_SYMBOL_CHARSET:
             tokens.extend((chunk[:-1], chunk[-1]))  # "word،" / "word.": what camel-tools returns
+        elif chunk[1:].isalnum() and chunk[0] in UNICODE_PUNCT_SYMBOL_CHARSET:
+            tokens.extend((chunk[0], chunk[1:]))  # "«word" / "(word"
         else:
             tokens.extend(_camel_word_tokenize(chunk))
     return tokens
