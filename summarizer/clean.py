@@ -19,6 +19,7 @@ _MAX_HEADLINE_WORDS = 20
 _MAX_BYLINE_WORDS = 7
 _MAX_FURNITURE_CHARS = 300  # the longest pattern in boilerplate.yaml matches about 230 characters
 _PREFIX_CHARS = 160
+_DASH_RE = re.compile("[-–—]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,8 @@ def _is_byline(line: str, folded: str, rules: _Rules) -> bool:
 def _strip_prefix(line: str, rules: _Rules) -> str:
     """Remove a leading 'place – outlet:' dateline from the original line."""
     head = line[:_PREFIX_CHARS]
+    if not _DASH_RE.search(head):
+        return line  # every dateline form has a dash
     folded = _fold(head)
     if len(folded) != len(head):
         return line  # diacritics were removed: offsets in the folded text are not the line's

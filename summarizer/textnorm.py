@@ -98,10 +98,7 @@ class Analyzer:
         raw = strip_marks(joined)
         if _LATIN_RE.search(raw):
             raw = raw.lower()
-        words = [
-            t for t in simple_word_tokenize(raw)
-            if t == _BREAK_CHAR or ((t.isalpha() or _is_word(t)) and not t.isdigit())
-        ]
+        words = _content_tokens(raw)
         # Snowball wants the unfolded spelling (it reads teh marbuta); stop words are stored folded.
         folded = normalize_letters(" ".join(words)).split(" ") if words else []
         stopwords = self.stopwords
@@ -113,6 +110,21 @@ class Analyzer:
         stems = normalize_letters(" ".join(self.stem_words(kept)))
         parts = stems.split(_BREAK_CHAR)
         return [[stem for stem in part.split() if len(stem) > 1] for part in parts]
+
+
+def _content_tokens(raw: str) -> list[str]:
+    """Word tokens of `simple_word_tokenize(raw)` minus punctuation and bare numbers, in one loop."""
+    tokens: list[str] = []
+    append = tokens.append
+    for chunk in raw.split():
+        if chunk.isalpha() or chunk == _BREAK_CHAR:
+            append(chunk)
+        elif chunk.isalnum():
+            if not chunk.isdigit():
+                append(chunk)
+        else:
+            tokens.extend(t for t in simple_word_tokenize(chunk) if _is_word(t) and not t.isdigit())
+    return tokens
 
 
 def _is_word(token: str) -> bool:

@@ -63,3 +63,29 @@ def test_language_without_a_stemmer_keeps_normalised_tokens() -> None:
 
 def test_analyzers_are_built_once_per_language() -> None:
     assert analyzer_for("ar") is analyzer_for("ar")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(U.S.) «كلمة» \"x\" ¿qué? 😀x x😀 a-b 3.5 ٣٫٥ — word, end.",
+        "قال: «لن نغادر». ثم غادر؟ نعم! الرقم 14، والثاني؛ هنا",
+        "",
+        "   ",
+    ],
+)
+def test_fast_tokenizer_matches_camel_tools(text: str) -> None:
+    from camel_tools.tokenizers.word import simple_word_tokenize as camel_tokenize
+
+    from summarizer.textnorm import simple_word_tokenize
+
+    assert simple_word_tokenize(text) == camel_tokenize(text)
+
+
+def test_terms_many_matches_terms_one_by_one() -> None:
+    from summarizer.textnorm import analyzer_for
+
+    analyzer = analyzer_for("ar")
+    texts = ["وردت القوات الأمريكية على القصف", "", "من في على", "بالصواريخ ٣ قتلى"]
+    assert analyzer.terms_many(texts) == [analyzer.terms(t) for t in texts]
+    assert analyzer.terms_many([]) == []
