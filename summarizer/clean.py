@@ -73,7 +73,10 @@ def clean_text(text: str) -> str:
     rules = _rules()
     kept: list[str] = []
     in_block = False
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Folding keeps line breaks, so the folded text splits into the same lines (one call, not one per line).
+    folded_lines = _fold(text).split("\n")
+    for line, folded_line in zip(text.split("\n"), folded_lines, strict=True):
         stripped = line.strip()
         if not stripped:
             kept.append("")
@@ -82,7 +85,7 @@ def clean_text(text: str) -> str:
             in_block = False
             kept.append(_strip_prefix(stripped, rules))
             continue
-        folded = _fold(stripped)
+        folded = folded_line.strip()
         if rules.block.fullmatch(folded):
             in_block = True
             continue

@@ -122,10 +122,8 @@ def select(
 
 def _tfidf(terms: list[list[str]], title_terms: list[str]) -> tuple[FloatArray, FloatArray]:
     """L2-normalised TF-IDF rows for the sentences (IDF over the sentences) and for the title."""
-    vocabulary: dict[str, int] = {}
-    for sentence_terms in terms:
-        for term in sentence_terms:
-            vocabulary.setdefault(term, len(vocabulary))
+    distinct = dict.fromkeys(t for sentence_terms in terms for t in sentence_terms)
+    vocabulary = {term: column for column, term in enumerate(distinct)}
     width = max(len(vocabulary), 1)
     cells = [row * width + vocabulary[t] for row, sentence_terms in enumerate(terms) for t in sentence_terms]
     counts = np.bincount(np.array(cells, dtype=np.int64), minlength=len(terms) * width)
@@ -146,19 +144,19 @@ def _unit_rows(matrix: FloatArray) -> FloatArray:
     return unit
 
 
-def _lexrank(similarity: FloatArray, damping: float = 0.15, iterations: int = 50) -> FloatArray:
-    """Continuous LexRank: stationary distribution of the row-normalised similarity graph."""
+def _lexrank(similarity: FloatArray, damping: float = 0.15) -> FloatArray:
+    """Continuous LexRank: stationary distribution of the row-normalised similarity graph.
+
+    With teleportation `damping`, p = damping/n + (1 - damping) Gᵀp, solved directly (a small
+    dense system) rather than by power iteration.
+    """
     n = similarity.shape[0]
     graph = similarity.copy()
     np.fill_diagonal(graph, 0.0)
     row_sums = graph.sum(axis=1, keepdims=True)
     graph = np.divide(graph, row_sums, out=np.full_like(graph, 1.0 / n), where=row_sums > 0)
-    rank = np.full(n, 1.0 / n)
-    for _ in range(iterations):
-        updated: FloatArray = damping / n + (1.0 - damping) * (graph.T @ rank)
-        if np.abs(updated - rank).sum() < 1e-6:
-            return updated
-        rank = updated
+    system = np.eye(n) - (1.0 - damping) * graph.T
+    rank: FloatArray = np.linalg.solve(system, np.full(n, damping / n))
     return rank
 
 

@@ -122,6 +122,10 @@ def _content_tokens(raw: str) -> list[str]:
         elif chunk.isalnum():
             if not chunk.isdigit():
                 append(chunk)
+        elif chunk[:-1].isalpha() and chunk[-1] in UNICODE_PUNCT_SYMBOL_CHARSET:
+            append(chunk[:-1])  # "word،": camel-tools splits off the mark, which we drop
+        elif chunk[1:].isalpha() and chunk[0] in UNICODE_PUNCT_SYMBOL_CHARSET:
+            append(chunk[1:])  # "«word"
         else:
             tokens.extend(t for t in simple_word_tokenize(chunk) if _is_word(t) and not t.isdigit())
     return tokens
