@@ -7,6 +7,8 @@ reading the stop-word lists shipped with the `stop-words` package, once, lazily.
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,6 +27,9 @@ from stop_words import get_stop_words
 
 _TATWEEL = "\u0640"
 _BREAK_CHAR = "\ue000"
+# What normalize_letters folds (camel-tools: alef forms, alef maksura, teh marbuta), inverted.
+_UNFOLD = {"ا": "اأإآٱ", "ي": "يى", "ه": "هة"}
+_FOLDABLE_RE = re.compile("[أإآٱىة]")
 _TEXT_BREAK = f" {_BREAK_CHAR} "
 _WORD_CHAR_RE = re.compile(r"\w")
 _ARABIC_INDIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
@@ -83,6 +88,7 @@ class Analyzer:
     language: str
     stopwords: frozenset[str]
     stem_words: Callable[[Sequence[str]], list[str]]
+    stopword_spellings: frozenset[str] = frozenset()
 
     def terms(self, text: str) -> list[str]:
         """Content terms of `text`: stop words and bare numbers removed, stemmed, then folded."""
@@ -98,16 +104,17 @@ class Analyzer:
         raw = strip_marks(joined)
         if _LATIN_RE.search(raw):
             raw = raw.lower()
-        words = _content_tokens(raw)
-        # Snowball wants the unfolded spelling (it reads teh marbuta); stop words are stored folded.
-        folded = normalize_letters(" ".join(words)).split(" ") if words else []
-        stopwords = self.stopwords
+        # Snowball wants the unfolded spelling (it reads teh marbuta), so stop words are matched
+        # against every spelling that folds to one, rather than folding each token.
+        spellings = self.stopword_spellings
         kept = [
             w[1:] if w.startswith("وال") and len(w) > 5 else w  # Snowball leaves wa+al- in place
-            for w, f in zip(words, folded, strict=True)
-            if f not in stopwords
+            for w in _content_tokens(raw)
+            if w not in spellings
         ]
-        stems = normalize_letters(" ".join(self.stem_words(kept)))
+        stems = " ".join(self.stem_words(kept))
+        if _FOLDABLE_RE.search(stems):
+            stems = normalize_letters(stems)
         parts = stems.split(_BREAK_CHAR)
         return [[stem for stem in part.split() if len(stem) > 1] for part in parts]
 
@@ -153,9 +160,18 @@ def analyzer_for(language: str) -> Analyzer:
     except Exception:  # stop_words raises its own StopWordError for unknown languages
         raw_stopwords = []
     stopwords = frozenset(normalize_text(w) for w in raw_stopwords)
+    spellings = frozenset(spelling for word in stopwords for spelling in unfolded_spellings(word))
     algorithm = _SNOWBALL.get(language)
     if algorithm is None:
-        return Analyzer(language, stopwords, list)
+        return Analyzer(language, stopwords, list, spellings)
     stemmer = Stemmer.Stemmer(algorithm)
     stemmer.maxCacheSize = 50_000
-    return Analyzer(language, stopwords, stemmer.stemWords)
+    return Analyzer(language, stopwords, stemmer.stemWords, spellings)
+
+
+def unfolded_spellings(folded: str, limit: int = 4096) -> list[str]:
+    """Every spelling that `normalize_letters` folds to `folded` (alef, yeh and heh variants)."""
+    options = [_UNFOLD.get(char, char) for char in folded]
+    if math.prod(len(o) for o in options) > limit:
+        return [folded]
+    return ["".join(p) for p in itertools.product(*options)]
