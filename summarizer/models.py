@@ -130,3 +130,64 @@ class Casualties:
     killed: int | None
     injured: int | None
     figures: tuple[CasualtyFigure, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What the tagger takes from one article (see `summarizer.analyze`)."""
+
+    language: str
+    syria_related: bool
+    relevance: float
+    summary: tuple[str, ...]
+    events: tuple[EventTag, ...] = ()
+    places: tuple[PlaceMention, ...] = ()
+    actors: tuple[ActorMention, ...] = ()
+    casualties: Casualties = field(default_factory=lambda: Casualties(None, None))
+
+    @property
+    def governorates(self) -> list[str]:
+        """The governorates of the places, in order of first mention."""
+        return list(dict.fromkeys(m.place.governorate for m in self.places))
+
+    @property
+    def sub_event_types(self) -> list[str]:
+        """The ACLED sub-event types, in order of first evidence."""
+        return list(dict.fromkeys(e.sub_event_type for e in self.events))
+
+    def to_json(self) -> dict[str, object]:
+        """The stable JSON shape of `python -m summarizer analyze` (see README)."""
+        return {
+            "language": self.language,
+            "syria_related": self.syria_related,
+            "relevance": self.relevance,
+            "summary": list(self.summary),
+            "events": [
+                {"event_type": e.event_type, "sub_event_type": e.sub_event_type, "evidence": e.evidence}
+                for e in self.events
+            ],
+            "places": [_place_json(m) for m in self.places],
+            "actors": [{"name": a.name, "type": a.type, "mention": a.mention} for a in self.actors],
+            "killed": self.casualties.killed,
+            "injured": self.casualties.injured,
+            "casualty_figures": [
+                {"kind": f.kind, "count": f.count, "source": f.source, "sentence": f.sentence}
+                for f in self.casualties.figures
+            ],
+        }
+
+
+def _place_json(mention: PlaceMention) -> dict[str, object]:
+    place = mention.place
+    return {
+        "id": place.id,
+        "name_en": place.name_en,
+        "name_ar": place.name_ar,
+        "kind": place.kind,
+        "governorate": place.governorate,
+        "district": place.district,
+        "lat": place.lat,
+        "lon": place.lon,
+        "precision": mention.precision,
+        "mention": mention.mention,
+    }
