@@ -6,7 +6,9 @@ Input: ../shared/data/ant-dev/ant_middleeast_skynews_france24_2018.jsonl (4,856 
 ours = summarize(text, title=title, max_sentences=3); sumy = LexRank asked for 3 sentences with its
 Arabic tokenizer, stemmer and stop words. By default both run on every article (sumy takes about
 30 s); `--sumy-limit N` times sumy on the first N only, for a quick run (the output says so).
-Each system is warmed up first, on two articles and one short English text.
+Each system is warmed up first, on two articles and one short English text. A last table times the
+whole analysis (`summarizer.analysis.analyze`: summary, relevance, events, places, actors,
+casualties) on the same articles.
 """
 
 from __future__ import annotations
@@ -74,6 +76,13 @@ def ours(article: Article) -> list[str]:
     return summarize(article.text, title=article.title or None, max_sentences=SENTENCES).sentences
 
 
+def ours_analyze(article: Article) -> list[str]:
+    """Our whole analysis: summary, relevance, events, places, actors, casualties."""
+    from summarizer.analysis import analyze  # noqa: PLC0415 (summary-only runs need not load it)
+
+    return list(analyze(article.text, title=article.title or None).summary)
+
+
 def sumy_lexrank() -> Callable[[Article], list[str]]:
     """sumy LexRank, three sentences."""
     lexrank = top_sentences("lexrank", SENTENCES)
@@ -119,6 +128,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--limit", type=int, default=None, help="use only the first N articles")
     parser.add_argument(
+        "--no-analyze", action="store_true", help="skip the row for the whole analysis (summary and tags)"
+    )
+    parser.add_argument(
         "--sumy-limit",
         type=int,
         default=DEFAULT_SUMY_LIMIT,
@@ -143,6 +155,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         print("the ratio compares both systems on those same articles.")
     ratio = timings[-2].rate / timings[-1].rate
     print(f"ours/sumy speed ratio: {ratio:.1f}x (one CPU, BLAS/OpenMP threads = 1)")
+    if not args.no_analyze:
+        print()
+        print(markdown_table([time_system("ours: analyze (summary and tags)", ours_analyze, articles)]))
 
 
 if __name__ == "__main__":

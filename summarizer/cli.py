@@ -1,4 +1,4 @@
-"""Command line: `python -m summarizer summarize`, one document or a JSON Lines batch, JSON out.
+"""Command line: `python -m summarizer summarize|analyze`, one document or a JSON Lines batch, JSON out.
 
 I/O: reads a file or stdin, writes JSON to stdout and messages to stderr. This is the package's one
 edge; it parses arguments, calls `summarize`, and prints. Room is left for more subcommands.
@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import io
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import IO, Any, TextIO
 
 from summarizer.models import Summary
@@ -43,6 +45,21 @@ exit status:
 """
 
 
+_ANALYZE_EPILOG = """\
+output:
+  one document: one JSON object {"language", "syria_related", "relevance", "summary", "events",
+  "places", "actors", "killed", "injured", "casualty_figures"} on one line (see README).
+  --jsonl: each input line is {"id": ..., "text": "...", "title": ..., "published": "ISO 8601",
+  "language": ...} (all but "text" optional); each output line is the object above with its "id",
+  in input order, or {"id": ..., "error": "..."} for a line that cannot be used.
+
+exit status:
+  0  every document was analysed
+  1  --jsonl only: at least one line produced an error line
+  2  usage error, or an input file (or the --gazetteer CSV) cannot be read
+"""
+
+
 class LineError(ValueError):
     """One JSON Lines input line cannot be summarised; carries the id to report it under."""
 
@@ -70,6 +87,7 @@ class _Request:
     language: str | None
     max_words: int | None
     max_sentences: int | None
+    published: datetime | None = None
 
 
 def decode_text(data: bytes) -> str:
@@ -131,6 +149,30 @@ def build_parser() -> argparse.ArgumentParser:
     summarize_parser.add_argument(
         "--jsonl", action="store_true", help="read JSON Lines requests, write one JSON result per line"
     )
+    analyze_parser = commands.add_parser(
+        "analyze",
+        help="summarise and tag one document (or a JSON Lines batch): events, places, actors, casualties",
+        description="Print the analysis of an article as JSON: Syria relevance, summary, ACLED events, "
+        "places on the Syria gazetteer, actors, killed and injured.",
+        epilog=_ANALYZE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    analyze_parser.add_argument(
+        "file", nargs="?", default="-", metavar="FILE", help="input file, or - for stdin (the default)"
+    )
+    analyze_parser.add_argument("--title", metavar="T", help="the headline, if it is not the first line")
+    analyze_parser.add_argument(
+        "--language", type=_language, metavar="L", help="language code; detected when omitted"
+    )
+    analyze_parser.add_argument(
+        "--max-sentences", type=_positive_int, metavar="N", help="summary sentences (default 3)"
+    )
+    analyze_parser.add_argument(
+        "--gazetteer", metavar="CSV", help="an extra gazetteer CSV (columns as summarizer/data/places.csv)"
+    )
+    analyze_parser.add_argument(
+        "--jsonl", action="store_true", help="read JSON Lines requests, write one JSON result per line"
+    )
     return parser
 
 
@@ -154,7 +196,13 @@ def main(
             return exc.code or EXIT_OK
         return EXIT_USAGE
     source = stdin if stdin is not None else sys.stdin
-    defaults = _Defaults(args.max_words, args.max_sentences, args.language)
+    max_words = getattr(args, "max_words", None)
+    defaults = _Defaults(max_words, args.max_sentences, args.language)
+    try:
+        process = _summarize_processor if args.command == "summarize" else _analyze_processor(args.gazetteer)
+    except (OSError, ValueError) as exc:
+        print(f"{PROG} analyze: error: cannot use --gazetteer {args.gazetteer}: {exc}", file=err)
+        return EXIT_USAGE
     with contextlib.ExitStack() as stack:
         try:
             stream = _binary(source) if args.file == "-" else stack.enter_context(open(args.file, "rb"))
@@ -162,19 +210,48 @@ def main(
                 text = decode_text(_as_bytes(stream.read()))
         except OSError as exc:
             name = "stdin" if args.file == "-" else args.file
-            print(f"{PROG} summarize: error: cannot read {name}: {exc.strerror or exc}", file=err)
+            print(f"{PROG} {args.command}: error: cannot read {name}: {exc.strerror or exc}", file=err)
             return EXIT_USAGE
         if args.jsonl:
-            return _run_jsonl(stream, defaults, out)
-    summary = summarize(
-        text,
-        title=args.title,
-        language=args.language,
-        max_words=args.max_words,
-        max_sentences=args.max_sentences,
-    )
-    _write(out, {"language": summary.language, "sentences": summary.sentences})
+            return _run_jsonl(stream, defaults, out, process)
+    request = _Request(None, text, args.title, args.language, max_words, args.max_sentences)
+    _write(out, process(request))
     return EXIT_OK
+
+
+Processor = Callable[["_Request"], dict[str, Any]]
+
+
+def _summarize_processor(request: _Request) -> dict[str, Any]:
+    summary = _summarize_request(request)
+    return {"language": summary.language, "sentences": summary.sentences}
+
+
+def _analyze_processor(gazetteer_csv: str | None) -> Processor:
+    """The analyze command, with the default gazetteer or one extended by a CSV file."""
+    from summarizer.analysis import SUMMARY_SENTENCES, analyze  # noqa: PLC0415 (summarize stays light)
+    from summarizer.gazetteer import Gazetteer  # noqa: PLC0415
+
+    gazetteer = Gazetteer.default()
+    if gazetteer_csv is not None:
+        with open(gazetteer_csv, encoding="utf-8-sig", newline="") as handle:
+            gazetteer = gazetteer.with_rows(csv.DictReader(handle), source=gazetteer_csv)
+
+    def process(request: _Request) -> dict[str, Any]:
+        try:
+            analysis = analyze(
+                request.text,
+                title=request.title,
+                published=request.published,
+                language=request.language,
+                gazetteer=gazetteer,
+                max_sentences=request.max_sentences or SUMMARY_SENTENCES,
+            )
+        except ValueError as exc:
+            raise LineError(request.line_id, str(exc)) from None
+        return analysis.to_json()
+
+    return process
 
 
 def _utf8(stream: TextIO) -> TextIO:
@@ -194,8 +271,8 @@ def _binary(source: IO[Any]) -> IO[Any]:
     return getattr(source, "buffer", source)
 
 
-def _run_jsonl(lines: Iterable[bytes | str], defaults: _Defaults, out: TextIO) -> int:
-    """Summarise line by line, writing (and flushing) each result before reading on."""
+def _run_jsonl(lines: Iterable[bytes | str], defaults: _Defaults, out: TextIO, process: Processor) -> int:
+    """Process line by line, writing (and flushing) each result before reading on."""
     status = EXIT_OK
     for line_number, raw in enumerate(lines, start=1):
         try:
@@ -203,12 +280,12 @@ def _run_jsonl(lines: Iterable[bytes | str], defaults: _Defaults, out: TextIO) -
             if not line.strip():
                 continue
             request = _parse_request(line, line_number, defaults)
-            summary = _summarize_request(request)
+            result = process(request)
         except LineError as exc:
             status = EXIT_LINE_ERRORS
             _write(out, {"id": exc.line_id, "error": str(exc)})
             continue
-        _write(out, {"id": request.line_id, "language": summary.language, "sentences": summary.sentences})
+        _write(out, {"id": request.line_id, **result})
     return status
 
 
@@ -252,7 +329,21 @@ def _parse_request(line: str, line_number: int, defaults: _Defaults) -> _Request
         language.lower() if language is not None else None,
         _budget(data, "max_words", line_id, defaults.max_words),
         _budget(data, "max_sentences", line_id, defaults.max_sentences),
+        _published(data.get("published"), line_id),
     )
+
+
+def _published(value: Any, line_id: Any) -> datetime | None:
+    """An ISO 8601 time; a time without a zone is taken as UTC."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise LineError(line_id, f"'published' must be an ISO 8601 string, got {_json_type(value)}")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise LineError(line_id, f"'published' is not an ISO 8601 time: {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _budget(data: dict[str, Any], key: str, line_id: Any, default: int | None) -> int | None:
