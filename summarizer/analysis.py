@@ -20,6 +20,7 @@ from summarizer.relevance import score_relevance
 from summarizer.summarize import prepare, summarize_document
 
 _LEAD_SENTENCES = 2
+_ADMINISTRATIVE = frozenset({"governorate", "district", "subdistrict"})
 SUMMARY_SENTENCES = 3
 
 
@@ -63,11 +64,17 @@ def analyze(
 
 
 def _best_per_place(mentions: list[PlaceMention]) -> list[PlaceMention]:
-    """One mention per place: its most precise one, in order of first mention."""
+    """One mention per place (its most precise), in order of first mention; an administrative unit
+    named like a town also mentioned (Idlib governorate and Idlib city) gives way to the town."""
     best: dict[str, PlaceMention] = {}
     for mention in mentions:
         current = best.get(mention.place.id)
         if current is None or mention.precision < current.precision:
             best[mention.place.id] = mention
     order = list(dict.fromkeys(m.place.id for m in mentions))
-    return [best[place_id] for place_id in order]
+    unique = [best[place_id] for place_id in order]
+    towns = {(m.place.governorate, m.place.name_ar) for m in unique if m.place.kind not in _ADMINISTRATIVE}
+    return [
+        m for m in unique
+        if m.place.kind not in _ADMINISTRATIVE or (m.place.governorate, m.place.name_ar) not in towns
+    ]
