@@ -58,7 +58,7 @@ def analyze(
         base.summary,
         events=tuple(tag_events(sentences, document.language)),
         places=tuple(_best_per_place([*title_places, *places])),
-        actors=tuple(find_actors(body, document.language)),
+        actors=tuple(find_actors(body, document.language, tokens=tokens)),
         casualties=extract_casualties(sentences, document.language),
     )
 
