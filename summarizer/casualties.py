@@ -624,7 +624,7 @@ def _sentence_figures(sentence: str, index: int, incident: int, tables: _Tables)
         claim = claimed or _quoted_party(read, chain.word, quotes, actors)
         victims = next((a.name for first, a in actors if 0 < first - chain.word <= _VICTIM_GAP), None)
         others = any(it.has(_OTHERS) for it in read.items[at + 1 : at + 1 + _OTHERS_GAP])
-        figure = CasualtyFigure(chain.kind, chain.total, sentence, index, _source(read, at))
+        figure = CasualtyFigure(chain.kind, chain.total, sentence, index, _source(read, at), claim)
         out.append(_Figure(figure, claim, incident, victims, others))
     return out
 

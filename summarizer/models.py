@@ -121,6 +121,7 @@ class CasualtyFigure:
     sentence: str
     sentence_index: int
     source: str | None = None  # who the sentence attributes the figure to, if anyone
+    claim: bool = False  # a party to the conflict's claim: kept, never counted in the toll
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +172,8 @@ class Analysis:
             "killed": self.casualties.killed,
             "injured": self.casualties.injured,
             "casualty_figures": [
-                {"kind": f.kind, "count": f.count, "source": f.source, "sentence": f.sentence}
+                {"kind": f.kind, "count": f.count, "source": f.source, "claim": f.claim,
+                 "sentence": f.sentence}
                 for f in self.casualties.figures
             ],
         }
