@@ -65,7 +65,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from summarizer.actors import Actor, LexiconScanner, actor_lexicon, fold_sentences, word_spans
+from summarizer.actors import Actor, actor_lexicon
+from summarizer.lexicon import LexiconScanner, fold_sentences, word_spans
 from summarizer.models import Casualties, CasualtyFigure
 from summarizer.resources import DataFileError, load_yaml, string_list
 

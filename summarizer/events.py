@@ -69,8 +69,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from summarizer.actors import Actor, LexiconScanner, actor_lexicon, fold_sentences
-from summarizer.lexicon import phrase_key
+from summarizer.actors import Actor, actor_lexicon
+from summarizer.lexicon import LexiconScanner, fold_sentences, phrase_key
 from summarizer.models import EventTag
 from summarizer.resources import DataFileError, load_yaml, string_list
 

@@ -7,6 +7,11 @@ token of a phrase also matches with Arabic proclitics in front of it: the conjun
 prepositions ب ل ك, and the article after them ("بالبوكمال", "وللميادين" → "البوكمال",
 "الميادين"). A phrase written without the article ("دير الزور" vs "بدير الزور") matches as written.
 Matching is longest-first, left to right, without overlaps. Pure.
+
+For the extractors' hot path (the whole analysis runs at hundreds of articles a second):
+`fold_sentences` and `word_spans` give the same words as `tokenize` (its norms) from one
+normalisation call per text instead of one per word, and `LexiconScanner` is a `PhraseMatcher`
+that only tries the words where a phrase can begin, remembering the answer for each window.
 """
 
 from __future__ import annotations
@@ -137,3 +142,118 @@ class PhraseMatcher(Generic[T]):
                     elif value not in best:
                         best.append(value)
         return (best_length, best) if best_length else None
+
+
+# A word: letters and digits, with the Arabic marks and tatweel that normalisation removes; "_" and
+# every punctuation mark or symbol separate words, as in camel-tools' simple_word_tokenize.
+_WORD_RE = re.compile(r"(?:[^\W_]|[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0640])+")
+_FOLDED_WORD_RE = re.compile(r"[^\W_]+")
+_SEPARATOR = "\ue000"  # private-use character: survives folding, never part of a word
+_MEMO_SIZE = 50_000  # windows remembered per scanner (a few MB at most)
+
+
+# --- Scanning folded word lists (the events, actors and casualties extractors) ------------------
+
+
+def fold_sentences(sentences: Sequence[str]) -> list[list[str]]:
+    """The folded words of each sentence, from one normalisation call for all of them."""
+    joined = _SEPARATOR.join(s.replace(_SEPARATOR, " ") for s in sentences)
+    return [_FOLDED_WORD_RE.findall(part) for part in normalize_text(joined).split(_SEPARATOR)]
+
+
+def words_and_locator(text: str) -> tuple[list[str], re.Pattern[str], str]:
+    """The folded words of `text`, and the pattern and string whose n-th match is the n-th word."""
+    folded = normalize_text(text)
+    if len(folded) == len(text):  # nothing was removed (no diacritics): offsets are the text's
+        return _FOLDED_WORD_RE.findall(folded), _FOLDED_WORD_RE, folded
+    # Folding never adds or removes a space, so the joined words split back one for one.
+    words = normalize_text(" ".join(_WORD_RE.findall(text))).split(" ")
+    return words, _WORD_RE, text
+
+
+def word_spans(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """The folded words of `text` and the character span of each in `text`."""
+    words, pattern, located = words_and_locator(text)
+    return words, [m.span() for m in pattern.finditer(located)]
+
+
+def spans_of(pattern: re.Pattern[str], text: str, wanted: set[int]) -> dict[int, tuple[int, int]]:
+    """Character spans of the wanted words (by index), found without locating every word."""
+    spans: dict[int, tuple[int, int]] = {}
+    last = max(wanted, default=-1)
+    for index, match in enumerate(pattern.finditer(text)):
+        if index > last:
+            break
+        if index in wanted:
+            spans[index] = match.span()
+    return spans
+
+
+def _prefixed_forms(word: str) -> set[str]:
+    """Every spelling from which `lexicon.proclitic_forms` can recover `word` (a superset)."""
+    bases = [word]
+    if word.startswith("ال"):
+        bases.append("ل" + word[1:])  # ل + ال is written لل
+    forms = set(bases)
+    for base in bases:
+        forms.update(p + base for p in _PREPOSITIONS)
+    forms.update(c + f for c in _CONJUNCTIONS for f in list(forms))
+    return forms
+
+
+class LexiconScanner(Generic[T]):
+    """A `PhraseMatcher` that runs only at words that can begin one of its phrases.
+
+    Same matches as `PhraseMatcher.find` over the whole word sequence (longest first, left to right,
+    no overlaps), at a fraction of the cost: most words of a text begin no phrase, and a set lookup
+    rules them out.
+    """
+
+    def __init__(self, entries: Iterable[tuple[str, T]]) -> None:
+        pairs = list(entries)
+        self._matcher: PhraseMatcher[T] = PhraseMatcher(pairs)
+        # For each spelling that can begin a phrase, the most words a phrase from there can span;
+        # and every word that can continue a phrase (those match exactly, without proclitics). The
+        # window handed to the matcher stops at the first word that cannot continue: the matcher
+        # tries every word of its window, so short windows keep it cheap.
+        widths: dict[str, int] = {}
+        inner: set[str] = set()
+        for phrase, _ in pairs:
+            key = phrase_key(phrase)
+            for form in _prefixed_forms(key[0]) if key else ():
+                widths[form] = max(widths.get(form, 0), len(key))
+            inner.update(key[1:])
+        self._widths = widths
+        self._inner = frozenset(inner)
+        # Windows recur (the same few words start most phrases): their results are remembered.
+        self._memo: dict[tuple[str, ...], tuple[int, list[T]]] = {}
+
+    def scan(self, words: Sequence[str]) -> list[tuple[int, int, T]]:
+        """(first word, word after the last, value) of every phrase found in folded `words`."""
+        found: list[tuple[int, int, T]] = []
+        widths, inner, memo = self._widths, self._inner, self._memo
+        free = 0
+        for i in [i for i, word in enumerate(words) if word in widths]:
+            if i < free:
+                continue
+            end, limit = i + 1, min(len(words), i + widths[words[i]])
+            while end < limit and words[end] in inner:
+                end += 1
+            window = tuple(words[i:end])
+            result = memo.get(window)
+            if result is None:
+                result = self._match_start(window)
+                if len(memo) >= _MEMO_SIZE:
+                    memo.clear()
+                memo[window] = result
+            length, values = result
+            if length:
+                free = i + length
+                found.extend((i, free, value) for value in values)
+        return found
+
+    def _match_start(self, window: tuple[str, ...]) -> tuple[int, list[T]]:
+        """(length, values) of the longest phrase at the start of `window`; (0, []) if none."""
+        tokens = [Token(w, w, 0, 0) for w in window]
+        matches = [m for m in self._matcher.find("", tokens) if m.first == 0]
+        return (matches[0].last, [m.value for m in matches]) if matches else (0, [])

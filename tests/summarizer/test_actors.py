@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.actors import ACTOR_TYPES, LexiconScanner, find_actors, fold_sentences, word_spans
-from summarizer.lexicon import PhraseMatcher, tokenize
+from summarizer.actors import ACTOR_TYPES, find_actors
+from summarizer.lexicon import LexiconScanner, PhraseMatcher, fold_sentences, tokenize, word_spans
 
 
 def _names(text: str, language: str = "ar") -> list[str]:
