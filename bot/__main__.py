@@ -1,8 +1,9 @@
 """Command line of the bot: `python -m bot run [--file PATH]`.
 
-Only wiring: parse the arguments, read the settings once, call the summariser, print. Telegram
-delivery does not exist yet, so `run` summarises one article (the bundled sample by default) and
-prints the summary to stdout. Bad settings or arguments exit with status 2 and a one-line message.
+Only wiring: parse the arguments, read the settings once, call the summariser and tagger, print.
+Telegram delivery does not exist yet, so `run` analyses one article (the bundled sample by default)
+and prints its summary and tags to stdout. Bad settings or arguments exit with status 2 and a
+one-line message.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from importlib import resources
 from pathlib import Path
 
 from bot.config import ConfigError, Settings
-from summarizer import summarize
+from summarizer import analyze
+from summarizer.models import Analysis
 
 SAMPLE_ARTICLE = "sample-article.ar.txt"
 SUMMARY_SENTENCES = 3
@@ -28,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m bot", description="Syria conflict news as short, tagged Telegram alerts."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    run = commands.add_parser("run", help="run the bot (today: summarise one article and print it)")
+    run = commands.add_parser("run", help="run the bot (today: summarise and tag one article and print it)")
     run.add_argument(
         "--file",
         type=Path,
@@ -72,12 +74,31 @@ def run(settings: Settings, path: Path | None) -> int:
     if not text.strip():
         print(f"error: {source} is empty", file=sys.stderr)
         return EXIT_USAGE
-    summary = summarize(text, max_sentences=SUMMARY_SENTENCES)
+    analysis = analyze(text, max_sentences=SUMMARY_SENTENCES)
     print(f"\nSummary of {source}:")
-    print(f"language: {summary.language}")
-    for number, sentence in enumerate(summary.sentences, start=1):
+    print(f"language: {analysis.language}")
+    for number, sentence in enumerate(analysis.summary, start=1):
         print(f"{number}. {sentence}")
+    for line in describe_tags(analysis):
+        print(line)
     return 0
+
+
+def describe_tags(analysis: Analysis) -> list[str]:
+    """The tagger's findings as plain lines (no line starts with a number: those are the summary)."""
+    related = "yes" if analysis.syria_related else "no"
+    lines = [f"Syria-related: {related} (relevance {analysis.relevance:.2f})"]
+    lines += [f"event: {e.event_type} › {e.sub_event_type}" for e in analysis.events]
+    for mention in analysis.places:
+        place = mention.place
+        path = " › ".join(dict.fromkeys(p for p in (place.governorate, place.district, place.name_en) if p))
+        where = "" if mention.precision == 1 else " (approximate)"
+        lines.append(f"place: {path}{where}")
+    lines += [f"actor: {a.name} ({a.type})" for a in analysis.actors]
+    casualties = analysis.casualties
+    if casualties.killed is not None or casualties.injured is not None:
+        lines.append(f"killed: {casualties.killed or 0}, injured: {casualties.injured or 0}")
+    return lines
 
 
 if __name__ == "__main__":

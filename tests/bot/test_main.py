@@ -55,6 +55,11 @@ def test_without_a_token_it_says_so_and_summarises_the_sample(tmp_path: Path) ->
     article = squash(SAMPLE.read_text(encoding="utf-8"))
     for sentence in sentences:
         assert squash(sentence) in article  # extractive: sentences come from the article
+    # and the tags of the sample (shelling in Idlib's Jabal al-Zawiya, three killed)
+    assert "Syria-related: yes" in result.stdout
+    assert "event: Explosions/Remote violence › Shelling/artillery/missile attack" in result.stdout
+    assert "place: Idlib" in result.stdout
+    assert "killed: 3" in result.stdout
 
 
 def test_with_a_token_it_still_summarises_and_never_prints_the_token(tmp_path: Path) -> None:
