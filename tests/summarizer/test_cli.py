@@ -280,3 +280,73 @@ def test_python_m_summarizer_on_a_file(tmp_path: Path) -> None:
         "language": "ar",
         "sentences": ["قتل ثلاثة مدنيين في قصف على إدلب.", "وأصيب خمسة آخرون بجروح."],
     }
+
+
+# --- analyze ---------------------------------------------------------------------------------------
+
+_SYRIA_TEXT = (
+    "قصفت قوات النظام بالمدفعية بلدة البارة في جبل الزاوية بريف إدلب الجنوبي، ما أدى إلى مقتل "
+    "ثلاثة مدنيين وإصابة خمسة آخرين، بحسب الدفاع المدني السوري. "
+    "وشنت الطائرات الحربية الروسية غارات جوية على قرى في ريف إدلب."
+)
+_ANALYSIS_KEYS = {
+    "language", "syria_related", "relevance", "summary", "events", "places", "actors", "killed", "injured",
+}
+
+
+def test_analyze_one_document_prints_the_contract() -> None:
+    status, out, _ = _run(["analyze", "-"], io.BytesIO(_SYRIA_TEXT.encode("utf-8")))
+    assert status == 0
+    [record] = _records(out)
+    assert set(record) >= _ANALYSIS_KEYS
+    assert record["syria_related"] is True
+    assert record["killed"] == 3
+    assert {p["governorate"] for p in record["places"]} == {"Idlib"}
+    assert {"Shelling/artillery/missile attack", "Air/drone strike"} <= {
+        e["sub_event_type"] for e in record["events"]
+    }
+
+
+def test_analyze_jsonl_keeps_order_and_reports_bad_lines() -> None:
+    stdin = _jsonl(
+        json.dumps({"id": "a", "text": _SYRIA_TEXT, "published": "2024-03-01T10:00:00Z"}),
+        "{not json",
+        json.dumps({"id": "c", "text": _SYRIA_TEXT, "published": "yesterday"}),
+        json.dumps({"id": "d", "text": "Football: the league final ended 2-1."}),
+    )
+    status, out, _ = _run(["analyze", "--jsonl"], stdin)
+    records = _records(out)
+    assert status == 1
+    assert [r["id"] for r in records] == ["a", 2, "c", "d"]
+    assert records[0]["syria_related"] is True
+    assert "error" in records[1]
+    assert "published" in records[2]["error"]
+    assert records[3]["syria_related"] is False
+    assert records[3]["events"] == []
+
+
+def test_analyze_with_an_extra_gazetteer_csv(tmp_path: Path) -> None:
+    extra = tmp_path / "extra.csv"
+    extra.write_text(
+        "id,kind,name_en,name_ar,governorate,district,lat,lon,aliases,seat,population,source\n"
+        "x:tall-zuhur,village,Tall al-Zuhur,تل الزهور,Idleb,,35.70,36.60,,,,test\n",
+        encoding="utf-8",
+    )
+    text = "قصفت قوات النظام بالمدفعية قرية تل الزهور في ريف إدلب، ما أدى إلى مقتل مدنيين اثنين."
+    status, out, _ = _run(["analyze", "--gazetteer", str(extra), "-"], io.BytesIO(text.encode("utf-8")))
+    assert status == 0
+    [record] = _records(out)
+    place = next(p for p in record["places"] if p["id"] == "x:tall-zuhur")
+    assert place["governorate"] == "Idlib"
+    assert place["precision"] == 1
+
+
+def test_analyze_bad_gazetteer_csv_exits_2(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.csv"
+    broken.write_text("id,kind,name_en\nx:1,village,Nowhere\n", encoding="utf-8")
+    status, _, err = _run(["analyze", "--gazetteer", str(broken), "-"], io.BytesIO(b"text"))
+    assert status == 2
+    assert "broken.csv" in err
+    status, _, err = _run(["analyze", "--gazetteer", str(tmp_path / "missing.csv"), "-"], io.BytesIO(b"x"))
+    assert status == 2
+    assert "missing.csv" in err
