@@ -35,6 +35,10 @@ class Settings:
     admin_ids: tuple[int, ...] = ()
     default_language: Language = "ar"
     log_level: str = "INFO"
+    fetch_concurrency: int = 8  # feeds and pages fetched at once
+    fetch_timeout_seconds: int = 20
+    max_download_bytes: int = 5_000_000  # a feed or article page larger than this is refused
+    feed_disable_after: int = 10  # consecutive failures before a feed is disabled (admins are told)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -67,6 +71,18 @@ class Settings:
             admin_ids=_int_list("ADMIN_IDS", get("ADMIN_IDS")),
             default_language=_language(get("DEFAULT_LANGUAGE"), defaults.default_language),
             log_level=_log_level(get("LOG_LEVEL"), defaults.log_level),
+            fetch_concurrency=_positive(
+                "FETCH_CONCURRENCY", get("FETCH_CONCURRENCY"), defaults.fetch_concurrency
+            ),
+            fetch_timeout_seconds=_positive_seconds(
+                "FETCH_TIMEOUT_SECONDS", get("FETCH_TIMEOUT_SECONDS"), defaults.fetch_timeout_seconds
+            ),
+            max_download_bytes=_positive(
+                "MAX_DOWNLOAD_BYTES", get("MAX_DOWNLOAD_BYTES"), defaults.max_download_bytes
+            ),
+            feed_disable_after=_positive(
+                "FEED_DISABLE_AFTER", get("FEED_DISABLE_AFTER"), defaults.feed_disable_after
+            ),
         )
 
 
@@ -79,6 +95,18 @@ def _positive_seconds(name: str, raw: str | None, default: int) -> int:
         value = 0
     if value <= 0:
         raise ConfigError(f"{name} must be a positive whole number of seconds, got {raw!r}")
+    return value
+
+
+def _positive(name: str, raw: str | None, default: int) -> int:
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ConfigError(f"{name} must be a positive whole number, got {raw!r}")
     return value
 
 
