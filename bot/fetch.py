@@ -25,8 +25,9 @@ import httpx
 from bot.models import FetchResult, FetchStatus
 
 # Where an outlet's webmaster can read what the bot is; a placeholder until the project has a home.
-BOT_HOMEPAGE = "https://github.com/syria-alerts/syria-alerts"
-USER_AGENT = f"SyriaAlertsBot/0.1 (+{BOT_HOMEPAGE})"
+# Names the bot to the outlets. Operators add a contact address with `user_agent=` (the project has no
+# public homepage to point to yet).
+USER_AGENT = "SyriaAlertsBot/0.1 (Telegram news-alert bot; polls RSS politely)"
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
 HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.8"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=20.0, write=10.0, pool=30.0)

@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# Plugins must be registered in the root conftest; the database fixtures live beside their tests.
+pytest_plugins = ["tests.bot.db_fixtures"]
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = ROOT.parent / "shared"
 
