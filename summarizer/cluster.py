@@ -100,11 +100,11 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -327,6 +327,39 @@ class EventSignature:
                 raise ValueError(f"EventSignature.{name} must be aware UTC, got {value!r}")
         if self.last_published < self.first_published:
             raise ValueError("EventSignature: last_published is before first_published")
+
+    def to_json(self) -> dict[str, object]:
+        """Plain JSON values, for storing beside the article (`from_json` reads them back)."""
+        return {
+            "first_published": self.first_published.isoformat(),
+            "last_published": self.last_published.isoformat(),
+            "language": self.language,
+            "place_ids": sorted(self.place_ids),
+            "governorates": sorted(self.governorates),
+            "sub_event_types": sorted(self.sub_event_types),
+            "killed": self.killed,
+            "injured": self.injured,
+            "fingerprint": self.fingerprint.to_list(),
+            "terms": list(self.terms),
+            "articles": self.articles,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> EventSignature:
+        """The signature `to_json` gave; ValueError (or KeyError) for anything else."""
+        return cls(
+            first_published=datetime.fromisoformat(str(data["first_published"])),
+            last_published=datetime.fromisoformat(str(data["last_published"])),
+            language=str(data["language"]),
+            place_ids=frozenset(map(str, data["place_ids"])),
+            governorates=frozenset(map(str, data["governorates"])),
+            sub_event_types=frozenset(map(str, data["sub_event_types"])),
+            killed=None if data["killed"] is None else int(data["killed"]),
+            injured=None if data["injured"] is None else int(data["injured"]),
+            fingerprint=Fingerprint.from_list([int(v) for v in data["fingerprint"]]),
+            terms=tuple(map(str, data["terms"])),
+            articles=int(data.get("articles", 1)),
+        )
 
 
 @cache

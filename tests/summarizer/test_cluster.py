@@ -654,3 +654,14 @@ def test_analysed_reports_of_one_strike_cluster_together() -> None:
     assert not same_event(strike, clash)
     assert best_match(toll, [("clash", clash), ("strike", strike)]) == "strike"
     assert same_event(analysed(STRIKE_EN, STRIKE_EN_TITLE, 0), english)
+
+
+def test_signature_json_round_trip() -> None:
+    from datetime import UTC, datetime
+
+    from summarizer import analyze
+    from summarizer.cluster import EventSignature, signature
+
+    text = "قصفت قوات النظام بلدة البارة في ريف إدلب الجنوبي، ما أدى إلى مقتل ثلاثة مدنيين."
+    sig = signature(analyze(text), text, datetime(2024, 3, 1, 10, tzinfo=UTC))
+    assert EventSignature.from_json(sig.to_json()) == sig
