@@ -1099,3 +1099,28 @@ def _chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+def recent_event_analyses(session: Session, since: datetime) -> list[tuple[int, dict[str, Any]]]:
+    """(event id, stored analysis) of the articles fetched since `since` that belong to an event,
+    oldest first: what the pipeline rebuilds the open events' signatures from after a restart."""
+    stmt = (
+        select(ArticleRow.event_id, ArticleRow.analysis)
+        .where(ArticleRow.fetched_at >= since, ArticleRow.event_id.is_not(None))
+        .order_by(ArticleRow.fetched_at, ArticleRow.id)
+    )
+    return [
+        (int(event_id), dict(analysis))
+        for event_id, analysis in session.execute(stmt)
+        if event_id is not None and isinstance(analysis, dict)
+    ]
+
+
+def assign_event(session: Session, article_id: int, event_id: int) -> None:
+    """Attach an article (and its near-duplicates) to an event."""
+    session.execute(
+        update(ArticleRow)
+        .where(or_(ArticleRow.id == article_id, ArticleRow.duplicate_of == article_id))
+        .values(event_id=event_id)
+    )
+    session.flush()
