@@ -1,4 +1,4 @@
-"""Command line of the bot: `python -m bot run [--file PATH]`.
+"""Command line of the bot: `python -m bot run [--file PATH]` and `python -m bot poll [--once]`.
 
 Only wiring: parse the arguments, read the settings once, call the summariser and tagger, print.
 Telegram delivery does not exist yet, so `run` analyses one article (the bundled sample by default)
@@ -37,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help=f"UTF-8 text file to summarise instead of the bundled {SAMPLE_ARTICLE}",
     )
+    poll = commands.add_parser(
+        "poll", help="poll the feeds: store new articles, events and alerts (--once: one pass, then exit)"
+    )
+    poll.add_argument("--once", action="store_true", help="one pass over every feed, then exit")
+    poll.add_argument("--feeds", type=Path, metavar="FILE", help="feeds file (default: FEEDS_FILE)")
+    poll.add_argument("--jsonl", action="store_true", help="print one JSON line per new article on stdout")
     return parser
 
 
@@ -49,6 +55,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "poll":
+        from bot.ingest import poll_command  # noqa: PLC0415 (the run command needs none of it)
+
+        return poll_command(settings, feeds_file=args.feeds, once=args.once, jsonl=args.jsonl)
     return run(settings, args.file)
 
 
