@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from summarizer.models import GOVERNORATES
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = ROOT / "tests" / "data"
 SHARED_DIR = ROOT.parent / "shared"
@@ -42,22 +44,6 @@ GOLD_EN = "tagger_gold_en.jsonl"
 HELDOUT = "tagger_heldout.jsonl"
 ANT_CORPUS = Path("data") / "ant-dev" / "ant_middleeast_skynews_france24_2018.jsonl"
 
-GOVERNORATES = (
-    "Damascus",
-    "Rural Damascus",
-    "Aleppo",
-    "Idlib",
-    "Hama",
-    "Homs",
-    "Latakia",
-    "Tartus",
-    "Raqqa",
-    "Deir ez-Zor",
-    "Al-Hasakah",
-    "Quneitra",
-    "Daraa",
-    "As-Suwayda",
-)
 SUB_EVENT_TYPES = (
     "Armed clash",
     "Government regains territory",

@@ -87,6 +87,10 @@ class Settings:
 
 
 def _positive_seconds(name: str, raw: str | None, default: int) -> int:
+    return _positive(name, raw, default, unit=" of seconds")
+
+
+def _positive(name: str, raw: str | None, default: int, *, unit: str = "") -> int:
     if raw is None:
         return default
     try:
@@ -94,19 +98,7 @@ def _positive_seconds(name: str, raw: str | None, default: int) -> int:
     except ValueError:
         value = 0
     if value <= 0:
-        raise ConfigError(f"{name} must be a positive whole number of seconds, got {raw!r}")
-    return value
-
-
-def _positive(name: str, raw: str | None, default: int) -> int:
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise ConfigError(f"{name} must be a positive whole number, got {raw!r}")
+        raise ConfigError(f"{name} must be a positive whole number{unit}, got {raw!r}")
     return value
 
 
