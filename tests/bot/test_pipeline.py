@@ -233,3 +233,42 @@ def test_poll_once_command_prints_jsonl(feed_server: FeedServer, tmp_path: Path)
     assert record["syria_related"] is True
     assert record["governorates"] == ["Idlib"]
     assert "1 feeds: 1 fetched" in result.stderr
+
+
+@pytest.mark.shared
+@pytest.mark.asyncio
+async def test_seed_article_teaser_to_event(
+    feed_server: FeedServer, engine: Engine, shared_dir: Path
+) -> None:
+    from tests.bot.feed_server import BOILERPLATE, ant_articles, seed_article, teaser_item
+
+    seed = seed_article(shared_dir)
+    link = feed_server.url("/p/deir-ez-zor")
+    feed_server.add("/p/deir-ez-zor", article_page(seed.title, seed.text, site_name="راديو الكل"))
+    others = list(ant_articles(shared_dir, 3))
+    items = [teaser_item(seed, link, guid="seed")]
+    for number, article in enumerate(others):
+        path = f"/ant/{number}"
+        feed_server.add(path, article_page(article.title, article.text))
+        items.append(teaser_item(article, feed_server.url(path), guid=f"ant-{number}"))
+    feed_server.add("/alkul.xml", rss_feed(items))
+    _subscribe(engine, 1003, "Deir ez-Zor")
+
+    report = await _poll(engine, [_feed(feed_server, "alkul", full_text=False)])
+
+    assert len(report.articles) == 1 + len(others)
+    article = next(a for a in report.articles if a.url == link)
+    assert article.syria_related
+    assert {"Deir ez-Zor", "Al-Hasakah"} <= set(article.governorates)
+    assert {"Shelling/artillery/missile attack", "Air/drone strike"} <= set(article.sub_event_types)
+    assert article.killed in (14, 15)
+    with session_factory(engine)() as session:
+        row = session.scalars(select(ArticleRow).where(ArticleRow.url == link)).one()
+        queued = session.scalars(select(OutboxRow).where(OutboxRow.chat_id == 1003)).all()
+    assert row.text is not None
+    assert "كونيكو" in row.text  # the full text came from the page
+    furniture = [line for line in BOILERPLATE if line not in seed.text]
+    assert not [line for line in furniture if line in row.text]  # without the site's furniture
+    summary = " ".join(row.summary)
+    assert "زر الذهاب إلى الأعلى" not in summary  # the article's own footer stays out of the summary
+    assert [q.event_id for q in queued] == [article.event_id]
