@@ -41,10 +41,10 @@ from bot.models import FeedConfig, FeedEntry, FetchStatus
 from bot.parse import parse_feed
 from summarizer.cluster import (
     DEFAULT_WINDOW,
+    DuplicateIndex,
     EventSignature,
     Fingerprint,
     best_match,
-    is_near_duplicate,
     merge,
     signature,
 )
@@ -144,7 +144,17 @@ class _OpenEvents:
     """The running signatures of the events still open to new reports, and recent fingerprints."""
 
     signatures: dict[int, EventSignature] = field(default_factory=dict)
-    fingerprints: list[tuple[int, Fingerprint]] = field(default_factory=list)
+    fingerprints: DuplicateIndex[int] = field(default_factory=DuplicateIndex)
+
+    def candidates(self, sig: EventSignature) -> list[tuple[int, EventSignature]]:
+        """The open events that could take an article with this signature: those whose reports fall
+        within the clustering window of it (the others are closed for it)."""
+        return [
+            (event_id, other)
+            for event_id, other in self.signatures.items()
+            if abs(sig.first_published - other.last_published) <= DEFAULT_WINDOW
+            or abs(other.first_published - sig.last_published) <= DEFAULT_WINDOW
+        ]
 
 
 class Pipeline:
@@ -305,7 +315,7 @@ class Pipeline:
         with self._sessions() as session:
             for row in store.recent_fingerprints(session, since):
                 try:
-                    open_events.fingerprints.append((row.article_id, Fingerprint.from_list(row.fingerprint)))
+                    open_events.fingerprints.add(row.article_id, Fingerprint.from_list(row.fingerprint))
                 except ValueError:
                     continue  # an older fingerprint scheme: not comparable
             for event_id, analysis in store.recent_event_analyses(session, since):
@@ -335,9 +345,7 @@ class Pipeline:
         analysis = outcome.analysis
         fp = Fingerprint.from_list(outcome.fingerprint)
         sig = EventSignature.from_json(outcome.signature)
-        duplicate_of = next(
-            (article for article, other in open_events.fingerprints if is_near_duplicate(fp, other)), None
-        )
+        duplicate_of = open_events.fingerprints.find(fp)
         with self._sessions.begin() as session:
             row = store.add_article(
                 session,
@@ -361,7 +369,7 @@ class Pipeline:
             if duplicate_of is not None:
                 report.duplicates += 1
             else:
-                open_events.fingerprints.append((row.id, fp))
+                open_events.fingerprints.add(row.id, fp)
             event_id = row.event_id
             if analysis["syria_related"]:
                 event_id = self._cluster(
@@ -397,7 +405,7 @@ class Pipeline:
         """Attach the article to its event (the duplicate's, the best match, or a new one)."""
         now = self._clock()
         if event_id is None:
-            event_id = best_match(sig, list(open_events.signatures.items()))
+            event_id = best_match(sig, open_events.candidates(sig))
         facts = _facts(analysis, sig)
         if event_id is None:
             event = store.create_event(session, facts, article_id=article_id, now=now)

@@ -104,7 +104,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -252,6 +252,55 @@ def similarity(a: Fingerprint, b: Fingerprint) -> float:
 def is_near_duplicate(a: Fingerprint, b: Fingerprint, threshold: float = DUPLICATE_THRESHOLD) -> bool:
     """Whether two fingerprints are the same story (syndicated, or re-published with small edits)."""
     return similarity(a, b) >= threshold
+
+
+class DuplicateIndex(Generic[K]):
+    """Finds near-duplicates among many fingerprints without comparing with each one: MinHash LSH.
+
+    The 128 hashes are cut into `bands` bands of `PERMUTATIONS // bands` rows; two fingerprints are
+    candidates when one band is identical, and candidates are then checked with `similarity`. With
+    32 bands of 4 rows, a pair at Jaccard 0.6 becomes a candidate with probability 0.99, a pair at
+    0.3 with 0.23, and unrelated stories (Jaccard near 0) almost never.
+    """
+
+    def __init__(self, bands: int = 32) -> None:
+        if PERMUTATIONS % bands:
+            raise ValueError(f"bands must divide {PERMUTATIONS}, got {bands}")
+        self._rows = PERMUTATIONS // bands
+        self._buckets: dict[tuple[int, tuple[int, ...]], list[K]] = {}
+        self._prints: dict[K, Fingerprint] = {}
+
+    def __len__(self) -> int:
+        return len(self._prints)
+
+    def _keys(self, fp: Fingerprint) -> list[tuple[int, tuple[int, ...]]]:
+        rows = self._rows
+        return [(band, fp.hashes[band * rows : (band + 1) * rows]) for band in range(PERMUTATIONS // rows)]
+
+    def add(self, key: K, fp: Fingerprint) -> None:
+        """Index `fp` under `key` (a text without words is not indexed: it duplicates nothing)."""
+        if fp.empty or key in self._prints:
+            return
+        self._prints[key] = fp
+        for bucket in self._keys(fp):
+            self._buckets.setdefault(bucket, []).append(key)
+
+    def find(self, fp: Fingerprint, threshold: float = DUPLICATE_THRESHOLD) -> K | None:
+        """The indexed key most similar to `fp` at `threshold` or above (the first added on a tie)."""
+        if fp.empty:
+            return None
+        best: K | None = None
+        best_score = threshold
+        seen: set[K] = set()
+        for bucket in self._keys(fp):
+            for key in self._buckets.get(bucket, ()):
+                if key in seen:
+                    continue
+                seen.add(key)
+                score = similarity(fp, self._prints[key])
+                if score > best_score or (score == best_score and best is None):
+                    best, best_score = key, score
+        return best
 
 
 def overlap(a: Fingerprint, b: Fingerprint) -> float:

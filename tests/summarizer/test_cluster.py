@@ -665,3 +665,23 @@ def test_signature_json_round_trip() -> None:
     text = "قصفت قوات النظام بلدة البارة في ريف إدلب الجنوبي، ما أدى إلى مقتل ثلاثة مدنيين."
     sig = signature(analyze(text), text, datetime(2024, 3, 1, 10, tzinfo=UTC))
     assert EventSignature.from_json(sig.to_json()) == sig
+
+
+def test_duplicate_index_finds_the_copy_and_nothing_else() -> None:
+    from summarizer.cluster import DuplicateIndex, fingerprint
+
+    story = (
+        "قصفت قوات النظام بالمدفعية الثقيلة بلدة البارة في جبل الزاوية بريف إدلب الجنوبي صباح اليوم، "
+        "ما أدى إلى مقتل ثلاثة مدنيين بينهم طفل وإصابة سبعة آخرين، بحسب الدفاع المدني السوري. "
+        "وقال مراسلون محليون إن أكثر من عشرين قذيفة سقطت على الأحياء السكنية وسوق البلدة."
+    )
+    other = (
+        "خرج مئات المتظاهرين في مدينة السويداء اليوم في وقفة احتجاجية سلمية للمطالبة بالإفراج عن "
+        "المعتقلين وتحسين الأوضاع المعيشية، ورفع المحتجون لافتات تطالب بالتغيير السياسي."
+    )
+    index: DuplicateIndex[int] = DuplicateIndex()
+    index.add(1, fingerprint(other))
+    index.add(2, fingerprint(story))
+    assert index.find(fingerprint(story + " تابعونا على تلغرام.")) == 2
+    assert index.find(fingerprint("نص مختلف تماما عن موضوع آخر لا علاقة له بما سبق من أخبار اليوم.")) is None
+    assert len(index) == 2
