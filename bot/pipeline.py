@@ -179,6 +179,8 @@ class Pipeline:
         self._on_feed_disabled = on_feed_disabled
         self._on_article = on_article
         self._store_lock = asyncio.Lock()  # one writer: SQLite serialises writes anyway
+        self._open: _OpenEvents | None = None
+        self._open_loaded_at = datetime.min.replace(tzinfo=UTC)
 
     async def poll(
         self, feeds: Sequence[FeedConfig], *, progress: Callable[[int, int], None] | None = None
@@ -187,7 +189,11 @@ class Pipeline:
         report = PollReport(feeds=len(feeds))
         now = self._clock()
         await asyncio.to_thread(self._sync, feeds)
-        open_events = await asyncio.to_thread(self._load_open_events, now)
+        if self._open is None or now - self._open_loaded_at > DEFAULT_WINDOW:
+            # Loaded at start, then kept between polls (reloaded daily to drop closed events).
+            self._open = await asyncio.to_thread(self._load_open_events, now)
+            self._open_loaded_at = now
+        open_events = self._open
         done = 0
 
         async def one(feed: FeedConfig) -> None:
@@ -216,22 +222,18 @@ class Pipeline:
         last_modified = state.last_modified if state else None
         result = await self._fetcher.fetch(feed.url, etag=etag, last_modified=last_modified)
         errors = (state.consecutive_errors if state else 0) + 1
-        ok = result.status is not FetchStatus.FAILED
-        record = await asyncio.to_thread(
-            self._record_fetch,
-            feed.id,
-            ok=ok,
-            now=now,
-            not_modified=result.status is FetchStatus.NOT_MODIFIED,
-            etag=result.etag,
-            last_modified=result.last_modified,
-            error=result.error,
-            next_attempt_at=None if ok else next_attempt(errors, now),
-        )
         if result.status is FetchStatus.NOT_MODIFIED:
+            await asyncio.to_thread(
+                self._record_fetch, feed.id, ok=True, now=now, not_modified=True,
+                etag=result.etag, last_modified=result.last_modified,
+            )
             report.not_modified += 1
             return
-        if not ok:
+        if result.status is FetchStatus.FAILED:
+            record = await asyncio.to_thread(
+                self._record_fetch, feed.id, ok=False, now=now, error=result.error,
+                next_attempt_at=next_attempt(errors, now),
+            )
             report.failed += 1
             log.warning("feed %s: fetch failed (%s), %d in a row", feed.id, result.error, errors)
             if record.just_disabled:
@@ -266,6 +268,12 @@ class Pipeline:
             report.articles.append(article)
             if self._on_article is not None:
                 self._on_article(article)
+        # The validators are saved only now that every entry is stored: a poll cut short (a crash, a
+        # stop) fetches the whole feed again next time, instead of a 304 that would skip the rest.
+        await asyncio.to_thread(
+            self._record_fetch, feed.id, ok=True, now=now,
+            etag=result.etag, last_modified=result.last_modified,
+        )
 
     async def _prepare(self, feed: FeedConfig, entry: FeedEntry) -> tuple[str, str, AnalysisOutcome | None]:
         """The entry's full text (fetched when the feed gives a teaser), analysed in the executor."""

@@ -286,7 +286,7 @@ class DuplicateIndex(Generic[K]):
             self._buckets.setdefault(bucket, []).append(key)
 
     def find(self, fp: Fingerprint, threshold: float = DUPLICATE_THRESHOLD) -> K | None:
-        """The indexed key most similar to `fp` at `threshold` or above (the first added on a tie)."""
+        """The indexed key most similar to `fp` at `threshold` or above (on a tie, the first met)."""
         if fp.empty:
             return None
         best: K | None = None

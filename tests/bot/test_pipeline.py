@@ -272,3 +272,28 @@ async def test_seed_article_teaser_to_event(
     summary = " ".join(row.summary)
     assert "زر الذهاب إلى الأعلى" not in summary  # the article's own footer stays out of the summary
     assert [q.event_id for q in queued] == [article.event_id]
+
+
+@pytest.mark.asyncio
+async def test_a_poll_cut_short_loses_nothing(feed_server: FeedServer, engine: Engine) -> None:
+    items = [
+        _item(feed_server, "c1", "قصف على البارة", STRIKE_A),
+        _item(feed_server, "c2", "مقتل ثلاثة مدنيين في جبل الزاوية", STRIKE_B),
+        _item(feed_server, "c3", "وقفة احتجاجية في السويداء", PROTEST),
+    ]
+    feed_server.add("/c.xml", rss_feed(items), etag='"c1"')
+    feeds = [_feed(feed_server, "c")]
+
+    def crash(article: object) -> None:
+        raise RuntimeError("the process stops here")
+
+    async with Fetcher(trust_env=False) as fetcher:
+        cut = Pipeline(session_factory(engine), fetcher, clock=lambda: NOW, on_article=crash)
+        first = await cut.poll(feeds)
+    assert first.failed == 1
+    assert _count(engine, ArticleRow) == 1  # one stored before the stop
+    again = await _poll(engine, feeds)  # after a restart: the feed is fetched whole, not a 304
+    assert again.not_modified == 0
+    assert len(again.articles) == 2
+    assert _count(engine, ArticleRow) == 3
+    assert (await _poll(engine, feeds)).not_modified == 1  # now the validators are saved
