@@ -9,12 +9,14 @@ import time
 import pytest
 from telegram.ext import Application
 
-from bot.scheduler import jitter_for, schedule_polling
+from bot.scheduler import jitter_for, phase_for, schedule_polling
 
 
 def test_jitter_is_a_tenth_capped() -> None:
-    assert jitter_for(60) == 6
-    assert jitter_for(3600) == 30
+    assert jitter_for(5) == 0.5
+    assert jitter_for(300) == 1.0
+    assert phase_for(300, lambda: 0.5) == 15
+    assert phase_for(3600, lambda: 1.0) == 30
 
 
 @pytest.mark.asyncio
@@ -34,7 +36,7 @@ async def test_poll_job_repeats_without_overlapping(caplog: pytest.LogCaptureFix
         running -= 1
 
     assert application.job_queue is not None
-    schedule_polling(application.job_queue, poll, interval=0.1)
+    schedule_polling(application.job_queue, poll, interval=0.1, rand=lambda: 0.0)
     await application.job_queue.start()
     try:
         await asyncio.sleep(1.2)
