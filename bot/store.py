@@ -43,6 +43,7 @@ from bot.db import (
     SubscriberRow,
     SubscriptionRow,
 )
+from bot.fetch import should_disable
 from bot.models import FeedConfig
 from summarizer.models import PlaceMention
 from summarizer.textnorm import normalize_text
@@ -229,9 +230,10 @@ def record_fetch(
 ) -> FetchRecord:
     """Record one fetch of a feed: validators on success, the error count on failure.
 
-    The `disable_threshold`-th failure in a row disables the feed (`just_disabled` is then True, so
-    the caller can tell the admins); a success clears the count and re-enables it. A 304 keeps the
-    stored validators unless it sends new ones. Raises `LookupError` for an unknown feed.
+    The `disable_threshold`-th failure in a row disables the feed (0: never; the rule is
+    `fetch.should_disable`), and `just_disabled` is then True so the caller can tell the admins.
+    A success clears the count and re-enables the feed. A 304 keeps the stored validators unless
+    it sends new ones. Raises `LookupError` for an unknown feed.
     """
     row = session.get(FeedRow, feed_id)
     if row is None:
@@ -252,7 +254,7 @@ def record_fetch(
     else:
         row.consecutive_errors += 1
         row.last_error = error
-        if not row.disabled and row.consecutive_errors >= disable_threshold:
+        if not row.disabled and should_disable(row.consecutive_errors, disable_threshold):
             row.disabled = True
             row.disabled_at = now
             just_disabled = True
