@@ -367,6 +367,7 @@ class SubscriberRow(Base):
     message_thread_id: Mapped[int | None] = mapped_column(BigInteger)  # forum topic of the chat
     created_at: Mapped[datetime]
     deactivated_at: Mapped[datetime | None]  # when Telegram said the chat is gone (403, not found)
+    last_digest_at: Mapped[datetime | None]  # when the last daily digest was sent (digest readers)
 
 
 class SubscriptionRow(Base):
