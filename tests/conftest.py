@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# python-telegram-bot 22 warns (an error under filterwarnings=error) when it builds a RetryAfter
+# unless durations are timedeltas, as they will be in v23; the bot sets the same in __main__.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 # Plugins must be registered in the root conftest; the database fixtures live beside their tests.
 pytest_plugins = ["tests.bot.db_fixtures"]

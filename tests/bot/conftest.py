@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.bot.feed_server import FeedServer
+from tests.bot.telegram_server import FakeTelegram
 
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost", "localhost.localdomain"})
 
@@ -60,4 +61,11 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 def feed_server() -> Iterator[FeedServer]:
     """A started `FeedServer` on 127.0.0.1 with no routes; stopped after the test."""
     with FeedServer() as server:
+        yield server
+
+
+@pytest.fixture
+def telegram() -> Iterator[FakeTelegram]:
+    """A started `FakeTelegram` (fake Bot API on 127.0.0.1); base_url for PTB; stopped after the test."""
+    with FakeTelegram() as server:
         yield server

@@ -85,6 +85,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
+    disable_nagle_algorithm = True  # no 40 ms delayed-ACK stall per response on loopback
     server: _Server
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
