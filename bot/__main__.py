@@ -1,21 +1,23 @@
 """Command line of the bot: `python -m bot run [--file PATH]` and `python -m bot poll [--once]`.
 
-Only wiring: parse the arguments, read the settings once, call the summariser and tagger, print.
-Telegram delivery does not exist yet, so `run` analyses one article (the bundled sample by default)
-and prints its summary and tags to stdout. Bad settings or arguments exit with status 2 and a
-one-line message.
+Only wiring: parse the arguments, read the settings once, hand over. `run` starts the bot
+(`bot.app`) until SIGINT or SIGTERM. Without `TELEGRAM_BOT_TOKEN` it says what is missing and,
+to still be useful, summarises and tags the bundled sample article; `run --file PATH` does that
+for any article. Bad settings or arguments exit with status 2 and a one-line message.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 
 from bot.config import ConfigError, Settings
+from bot.logs import configure_logging
 from summarizer import analyze
 from summarizer.models import Analysis
 
@@ -30,12 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m bot", description="Syria conflict news as short, tagged Telegram alerts."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    run = commands.add_parser("run", help="run the bot (today: summarise and tag one article and print it)")
+    run = commands.add_parser("run", help="run the bot (needs TELEGRAM_BOT_TOKEN)")
     run.add_argument(
         "--file",
         type=Path,
         metavar="PATH",
-        help=f"UTF-8 text file to summarise instead of the bundled {SAMPLE_ARTICLE}",
+        help="summarise and tag this UTF-8 article, print the result and exit (no Telegram)",
     )
     poll = commands.add_parser(
         "poll", help="poll the feeds: store new articles, events and alerts (--once: one pass, then exit)"
@@ -54,23 +56,46 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, [settings.telegram_bot_token, settings.webhook_secret])
     if args.command == "poll":
         from bot.ingest import poll_command  # noqa: PLC0415 (the run command needs none of it)
 
         return poll_command(settings, feeds_file=args.feeds, once=args.once, jsonl=args.jsonl)
+    if args.file is None and settings.telegram_bot_token is not None:
+        return start_bot(settings)
     return run(settings, args.file)
 
 
+def start_bot(settings: Settings) -> int:
+    """Run the bot until SIGINT or SIGTERM."""
+    # python-telegram-bot 22: durations as timedeltas (v23's default), without a deprecation warning.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
+    from bot.app import build_application, run_bot  # noqa: PLC0415 (the analysis mode needs none of it)
+    from bot.db import upgrade  # noqa: PLC0415
+    from bot.feeds import FeedsFileError, load_feeds  # noqa: PLC0415
+
+    try:
+        feeds = load_feeds(settings.feeds_file)
+    except FeedsFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    upgrade(settings.database_url)
+    try:
+        run_bot(build_application(settings, feeds), settings)
+    except Exception:  # logged (token redacted) instead of a raw traceback on stderr
+        logging.getLogger("bot").exception("the bot stopped on an error")
+        return 1
+    return 0
+
+
 def run(settings: Settings, path: Path | None) -> int:
-    """The `run` command: announce what cannot start yet, then summarise one article."""
-    if settings.telegram_bot_token is None:
+    """Summarise and tag one article (the bundled sample without a path) and print it."""
+    if path is None and settings.telegram_bot_token is None:
         print(
             "TELEGRAM_BOT_TOKEN is not set, so the bot cannot connect to Telegram.\n"
-            "Get a token from @BotFather and set it, e.g. `export TELEGRAM_BOT_TOKEN=123456:ABC...`."
+            "Get a token from @BotFather and set it, e.g. `export TELEGRAM_BOT_TOKEN=123456:ABC...`,\n"
+            "then run this again. Meanwhile, here is what the bot makes of a sample article."
         )
-    else:
-        print("Telegram delivery arrives in a later release; the token is not used yet.")
     if path is None:
         source = f"the bundled sample article ({SAMPLE_ARTICLE})"
         text = resources.files("bot").joinpath("examples", SAMPLE_ARTICLE).read_text(encoding="utf-8")

@@ -7,6 +7,7 @@ message is one line naming the variable, fit to show a user as is.
 from __future__ import annotations
 
 import os
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ Language = Literal["ar", "en"]
 
 LANGUAGES: tuple[Language, ...] = ("ar", "en")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_SECRET_CHARS = frozenset(string.ascii_letters + string.digits + "_-")
 
 
 class ConfigError(ValueError):
@@ -39,6 +41,17 @@ class Settings:
     fetch_timeout_seconds: int = 20
     max_download_bytes: int = 5_000_000  # a feed or article page larger than this is refused
     feed_disable_after: int = 10  # consecutive failures before a feed is disabled (admins are told)
+    alerts_per_second: int = 30  # Telegram's overall flood limit for a bot; raise only for a local server
+    # Webhook mode: set WEBHOOK_URL (the public HTTPS address Telegram posts to) to use it instead of
+    # long polling; the bot listens on WEBHOOK_LISTEN:WEBHOOK_PORT under WEBHOOK_PATH.
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"  # inside a container; the proxy is outside
+    webhook_port: int = 8443
+    webhook_path: str = "telegram"
+    webhook_secret: str | None = field(default=None, repr=False)
+    # /summary <url> fetches what a user asks for: private, loopback and link-local addresses are
+    # refused unless this is set (tests and private deployments).
+    allow_private_urls: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -83,6 +96,15 @@ class Settings:
             feed_disable_after=_positive(
                 "FEED_DISABLE_AFTER", get("FEED_DISABLE_AFTER"), defaults.feed_disable_after
             ),
+            alerts_per_second=_positive(
+                "ALERTS_PER_SECOND", get("ALERTS_PER_SECOND"), defaults.alerts_per_second
+            ),
+            webhook_url=_webhook_url(get("WEBHOOK_URL")),
+            webhook_listen=get("WEBHOOK_LISTEN") or defaults.webhook_listen,
+            webhook_port=_positive("WEBHOOK_PORT", get("WEBHOOK_PORT"), defaults.webhook_port),
+            webhook_path=(get("WEBHOOK_PATH") or defaults.webhook_path).strip("/"),
+            webhook_secret=_webhook_secret(get("WEBHOOK_SECRET")),
+            allow_private_urls=_flag("ALLOW_PRIVATE_URLS", get("ALLOW_PRIVATE_URLS")),
         )
 
 
@@ -135,3 +157,28 @@ def _log_level(raw: str | None, default: str) -> str:
     if value not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {raw!r}")
     return value
+
+
+def _webhook_url(raw: str | None) -> str | None:
+    if raw is not None and not raw.startswith("https://"):
+        raise ConfigError(f"WEBHOOK_URL must be an https:// address Telegram can reach, got {raw!r}")
+    return raw
+
+
+def _webhook_secret(raw: str | None) -> str | None:
+    # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and -.
+    allowed = raw is None or (len(raw) <= 256 and all(c in _SECRET_CHARS for c in raw))
+    if not allowed:
+        raise ConfigError("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    return raw
+
+
+def _flag(name: str, raw: str | None) -> bool:
+    if raw is None:
+        return False
+    value = raw.lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")

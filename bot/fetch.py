@@ -11,9 +11,10 @@ functions of the error count and `now`.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -71,8 +72,31 @@ def _short(exc: BaseException) -> str:
     return text[:_REASON_CHARS]
 
 
+class BlockedAddressError(Exception):
+    """A URL whose host is on a private, loopback, link-local or otherwise non-public network."""
+
+
+async def public_only(request: httpx.Request) -> None:
+    """An httpx request hook that refuses hosts resolving to non-public addresses (every request,
+    redirects included), so a URL a user sends cannot reach the bot's own network.
+
+    The check resolves the name, then httpx resolves it again to connect: a DNS server that answers
+    differently the second time (rebinding) is not stopped by this.
+    """
+    host = request.url.host
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, request.url.port or 443)
+    except OSError as exc:
+        raise httpx.ConnectError(f"cannot resolve {host}: {exc}", request=request) from exc
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).partition("%")[0])
+        if not address.is_global or address.is_multicast:
+            raise BlockedAddressError(f"{host} is not a public address ({address})")
+
+
 # (kind, reason, whether the exception's message follows the reason); the first match wins
 _REASONS: tuple[tuple[type[Exception], str, bool], ...] = (
+    (BlockedAddressError, "blocked address", True),
     (httpx.ConnectTimeout, "timeout (connect)", False),
     (httpx.ReadTimeout, "timeout (read)", False),
     (httpx.WriteTimeout, "timeout (write)", False),
@@ -121,6 +145,7 @@ class Fetcher:
         max_redirects: int = MAX_REDIRECTS,
         user_agent: str = USER_AGENT,
         trust_env: bool = True,
+        request_hook: Callable[[httpx.Request], Awaitable[None]] | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, got {concurrency}")
@@ -136,6 +161,7 @@ class Fetcher:
                 max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=30.0
             ),
             trust_env=trust_env,  # proxies from the environment; tests on loopback turn it off
+            event_hooks={"request": [request_hook]} if request_hook is not None else None,
         )
 
     async def __aenter__(self) -> Self:

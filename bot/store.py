@@ -44,6 +44,7 @@ from bot.db import (
     SubscriptionRow,
 )
 from bot.fetch import should_disable
+from bot.filters import matching_category_codes
 from bot.models import FeedConfig
 from summarizer.models import PlaceMention
 from summarizer.textnorm import normalize_text
@@ -837,7 +838,16 @@ def matching_subscribers(
     and muted chats are left out, and so are digest readers unless `include_digest`.
     """
     places = list(event.places)
-    categories = list(dict.fromkeys([*event.event_types, *event.sub_event_types]))
+    # A subscription stores an ACLED type or sub-type, or one of the bot's categories (bot.filters).
+    categories = list(
+        dict.fromkeys(
+            [
+                *event.event_types,
+                *event.sub_event_types,
+                *matching_category_codes(event.event_types, event.sub_event_types),
+            ]
+        )
+    )
     stmt = (
         select(SubscriptionRow, SubscriberRow.message_thread_id, SubscriberRow.language)
         .join(SubscriberRow, SubscriberRow.chat_id == SubscriptionRow.chat_id)
@@ -1126,3 +1136,43 @@ def assign_event(session: Session, article_id: int, event_id: int) -> None:
         .values(event_id=event_id)
     )
     session.flush()
+
+
+# --- Figures for admins -----------------------------------------------------------------------------
+
+
+def bot_stats(session: Session, *, now: datetime) -> dict[str, int]:
+    """Counts for /stats (and the metrics endpoint), in display order."""
+
+    def count(model: type[Any], *conditions: Any) -> int:
+        return int(session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0)
+
+    day = now - timedelta(days=1)
+    outbox = outbox_counts(session)
+    oldest_due = session.scalar(
+        select(func.min(OutboxRow.next_attempt_at)).where(
+            OutboxRow.status.in_(_CLAIMABLE), OutboxRow.next_attempt_at <= now
+        )
+    )
+    return {
+        "subscribers": count(SubscriberRow, SubscriberRow.active),
+        "inactive": count(SubscriberRow, ~SubscriberRow.active),
+        "muted": count(SubscriberRow, SubscriberRow.active, SubscriberRow.muted),
+        "digest": count(SubscriberRow, SubscriberRow.active, SubscriberRow.digest_hour.is_not(None)),
+        "subscriptions": count(SubscriptionRow),
+        "feeds": count(FeedRow),
+        "feeds_failing": count(FeedRow, FeedRow.consecutive_errors > 0, ~FeedRow.disabled),
+        "feeds_disabled": count(FeedRow, FeedRow.disabled),
+        "articles_day": count(ArticleRow, ArticleRow.fetched_at >= day),
+        "events_day": count(EventRow, EventRow.first_seen_at >= day),
+        "events": count(EventRow),
+        "alerts_pending": outbox.get("pending", 0) + outbox.get("failed", 0) + outbox.get("sending", 0),
+        "alerts_sent": outbox.get("sent", 0),
+        "alerts_dead": outbox.get("dead", 0),
+        "outbox_lag_seconds": 0 if oldest_due is None else max(0, int((now - oldest_due).total_seconds())),
+    }
+
+
+def event_text(session: Session, event_id: int) -> str:
+    """The titles and summaries of an event's articles, normalised as keyword filters compare them."""
+    return _event_text(session, event_id)

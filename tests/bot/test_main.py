@@ -62,11 +62,11 @@ def test_without_a_token_it_says_so_and_summarises_the_sample(tmp_path: Path) ->
     assert "killed: 3" in result.stdout
 
 
-def test_with_a_token_it_still_summarises_and_never_prints_the_token(tmp_path: Path) -> None:
+def test_file_option_with_a_token_summarises_and_never_prints_the_token(tmp_path: Path) -> None:
     token = "123456:SECRET-token-value"
-    result = run_bot(tmp_path, TELEGRAM_BOT_TOKEN=token, LOG_LEVEL="DEBUG")
+    result = run_bot(tmp_path, "--file", str(SAMPLE), TELEGRAM_BOT_TOKEN=token, LOG_LEVEL="DEBUG")
     assert result.returncode == 0, result.stderr
-    assert "later release" in result.stdout
+    assert "TELEGRAM_BOT_TOKEN is not set" not in result.stdout
     assert NUMBERED.search(result.stdout)
     assert token not in result.stdout + result.stderr
 

@@ -1,0 +1,264 @@
+"""The running bot: one python-telegram-bot Application wiring the feeds, the outbox and the chat.
+
+`run_bot(settings)` loads the feeds file, migrates the database, and runs the Application with long
+polling (or a webhook when `WEBHOOK_URL` is set) until SIGINT or SIGTERM. Resources open in
+`post_init` and close in `post_shutdown`:
+
+- the JobQueue (APScheduler) polls the feeds every `POLL_INTERVAL_SECONDS` (`bot.scheduler`) and
+  sends the daily digests (`bot.digest`);
+- a `Deliverer` task sends the outbox within Telegram's flood limits (`bot.delivery`), woken when
+  a poll queues alerts;
+- the handlers answer users (`bot.handlers` → `bot.chat`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import httpx
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot.chat import Conversation
+from bot.config import Settings
+from bot.db import make_engine, session_factory
+from bot.delivery import Deliverer, Limits
+from bot.digest import send_digests
+from bot.fetch import Fetcher, public_only
+from bot.handlers import Deps, Throttle, register, set_commands
+from bot.i18n import t
+from bot.models import FeedConfig
+from bot.ondemand import SummaryService
+from bot.pipeline import Pipeline, PollReport
+from bot.render import render_alert
+from bot.resolve import PlaceResolver
+from bot.scheduler import schedule_polling
+from bot.views import alert_view
+from summarizer.gazetteer import Gazetteer
+
+log = logging.getLogger(__name__)
+
+DIGEST_CHECK_SECONDS: Final = 300
+DELIVERY_STOP_SECONDS: Final = 30.0
+BotApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+@dataclass(slots=True)
+class Runtime:
+    """The resources of a running bot, opened in `post_init` and closed in `post_shutdown`."""
+
+    settings: Settings
+    feeds: list[FeedConfig]
+    engine: Engine
+    sessions: sessionmaker[Session]
+    gazetteer: Gazetteer
+    fetcher: Fetcher
+    user_fetcher: Fetcher
+    executor: ThreadPoolExecutor
+    deliverer: Deliverer | None = None
+    pipeline: Pipeline | None = None
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+def build_application(settings: Settings, feeds: list[FeedConfig]) -> BotApp:
+    """The Application, with its handlers and start-up and shut-down hooks (nothing runs yet)."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is required to run the bot")
+    engine = make_engine(settings.database_url)
+    gazetteer = Gazetteer.default()
+    timeout = httpx.Timeout(settings.fetch_timeout_seconds, connect=min(10, settings.fetch_timeout_seconds))
+    runtime = Runtime(
+        settings=settings,
+        feeds=feeds,
+        engine=engine,
+        sessions=session_factory(engine),
+        gazetteer=gazetteer,
+        fetcher=Fetcher(
+            concurrency=settings.fetch_concurrency, timeout=timeout, max_bytes=settings.max_download_bytes
+        ),
+        user_fetcher=Fetcher(
+            concurrency=4,
+            timeout=timeout,
+            max_bytes=settings.max_download_bytes,
+            request_hook=None if settings.allow_private_urls else public_only,
+        ),
+        executor=ThreadPoolExecutor(max_workers=2, thread_name_prefix="analysis"),
+    )
+    application = (
+        Application.builder()
+        .token(settings.telegram_bot_token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(_file_url(settings.telegram_api_base_url))
+        .concurrent_updates(8)
+        .connect_timeout(10)
+        .read_timeout(20)
+        .write_timeout(20)
+        .pool_timeout(10)
+        .post_init(lambda app: _post_init(app, runtime))
+        .post_stop(lambda app: _post_stop(app, runtime))
+        .post_shutdown(lambda app: _post_shutdown(app, runtime))
+        .build()
+    )
+    resolver = PlaceResolver(gazetteer)
+    register(
+        application,
+        Deps(
+            conversation=Conversation(
+                runtime.sessions,
+                resolver=resolver,
+                gazetteer=gazetteer,
+                default_language=settings.default_language,
+            ),
+            summaries=SummaryService(runtime.user_fetcher, gazetteer=gazetteer),
+            admin_ids=frozenset(settings.admin_ids),
+            throttle=Throttle(),
+        ),
+    )
+    application.bot_data["runtime"] = runtime
+    return application
+
+
+def run_bot(application: BotApp, settings: Settings) -> None:
+    """Run until SIGINT or SIGTERM: long polling, or a webhook server when WEBHOOK_URL is set."""
+    if settings.webhook_url:
+        path = settings.webhook_path
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=path,
+            webhook_url=f"{settings.webhook_url.rstrip('/')}/{path}",
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+
+
+def _file_url(base_url: str) -> str:
+    # The Bot API serves files from /file/bot<token>/ beside /bot<token>/.
+    return base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else base_url
+
+
+# --- start-up and shut-down -------------------------------------------------------------------------
+
+
+async def _post_init(application: BotApp, runtime: Runtime) -> None:
+    settings = runtime.settings
+    await set_commands(application)
+    gazetteer = runtime.gazetteer
+
+    def render(session: Session, event_id: int, language: str) -> str | None:
+        view = alert_view(session, event_id, gazetteer)
+        return None if view is None else render_alert(view, language)
+
+    deliverer = Deliverer(
+        application.bot,
+        runtime.sessions,
+        render,
+        limits=Limits(per_second=float(settings.alerts_per_second)),
+    )
+    runtime.deliverer = deliverer
+    runtime.tasks.append(asyncio.create_task(deliverer.run(runtime.stop), name="deliver-alerts"))
+
+    async def feed_disabled(feed_id: str, error: str) -> None:
+        await _tell_admins(application, settings, feed_id, error)
+
+    pipeline = Pipeline(
+        runtime.sessions,
+        runtime.fetcher,
+        executor=runtime.executor,
+        disable_after=settings.feed_disable_after,
+        on_feed_disabled=feed_disabled,
+    )
+    runtime.pipeline = pipeline
+
+    async def poll() -> None:
+        report = await pipeline.poll(runtime.feeds)
+        log.info("%s", _poll_line(report))
+        if report.alerts_queued:
+            deliverer.wake()
+
+    job_queue = application.job_queue
+    if job_queue is None:  # the job-queue extra is a dependency: this is an installation error
+        raise RuntimeError(
+            "python-telegram-bot's JobQueue is missing: install python-telegram-bot[job-queue]"
+        )
+    schedule_polling(job_queue, poll, interval=settings.poll_interval_seconds)
+
+    async def digests(_: ContextTypes.DEFAULT_TYPE) -> None:
+        sent = await send_digests(application.bot, runtime.sessions, datetime.now(UTC), gazetteer)
+        if sent:
+            log.info("daily digests sent: %d", sent)
+
+    job_queue.run_repeating(
+        digests,
+        interval=DIGEST_CHECK_SECONDS,
+        first=10,
+        name="daily-digests",
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+    )
+    log.info(
+        "bot started: %d feeds every %d s, %s, database %s",
+        len(runtime.feeds),
+        settings.poll_interval_seconds,
+        "webhook" if settings.webhook_url else "long polling",
+        runtime.engine.url.render_as_string(hide_password=True),
+    )
+
+
+async def _post_stop(_: BotApp, runtime: Runtime) -> None:
+    runtime.stop.set()
+    if runtime.tasks:
+        done, pending = await asyncio.wait(runtime.tasks, timeout=DELIVERY_STOP_SECONDS)
+        for task in pending:
+            task.cancel()
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                log.error("background task %s failed", task.get_name(), exc_info=task.exception())
+
+
+async def _post_shutdown(_: BotApp, runtime: Runtime) -> None:
+    await runtime.fetcher.aclose()
+    await runtime.user_fetcher.aclose()
+    runtime.executor.shutdown(wait=True, cancel_futures=True)
+    runtime.engine.dispose()
+    log.info("bot stopped")
+
+
+async def _tell_admins(application: BotApp, settings: Settings, feed_id: str, error: str) -> None:
+    """A feed was disabled after repeated failures: every admin hears of it."""
+    for admin in settings.admin_ids:
+        text = t(
+            settings.default_language,
+            "feeds.disabled_alert",
+            feed=html.escape(feed_id),
+            error=html.escape(error),
+        )
+        try:
+            await application.bot.send_message(
+                admin,
+                text,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except TelegramError as exc:
+            log.warning("cannot tell admin %s that feed %s was disabled: %s", admin, feed_id, exc)
+
+
+def _poll_line(report: PollReport) -> str:
+    return (
+        f"poll: {report.feeds} feeds, {report.fetched} fetched, {report.not_modified} not modified, "
+        f"{report.failed} failed; {len(report.articles)} new articles, {report.events_created} new events, "
+        f"{report.events_updated} updated; {report.alerts_queued} alerts queued"
+    )
