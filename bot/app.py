@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import signal
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,6 +38,7 @@ from bot.digest import send_digests
 from bot.fetch import Fetcher, public_only
 from bot.handlers import Deps, Throttle, register, set_commands
 from bot.i18n import t
+from bot.leader import Election, election_for
 from bot.models import FeedConfig
 from bot.ondemand import SummaryService
 from bot.pipeline import Pipeline, PollReport
@@ -49,6 +51,7 @@ from summarizer.gazetteer import Gazetteer
 log = logging.getLogger(__name__)
 
 DIGEST_CHECK_SECONDS: Final = 300
+LEADER_CHECK_SECONDS: Final = 5  # a follower takes over within this (plus one poll) of the leader's death
 DELIVERY_STOP_SECONDS: Final = 30.0
 BotApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -65,10 +68,17 @@ class Runtime:
     fetcher: Fetcher
     user_fetcher: Fetcher
     executor: ThreadPoolExecutor
+    election: Election
     deliverer: Deliverer | None = None
     pipeline: Pipeline | None = None
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _election_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def is_leader(self) -> bool:
+        """Whether this process leads (taking the lead when it is free)."""
+        async with self._election_lock:
+            return await asyncio.to_thread(self.election.is_leader)
 
 
 def build_application(settings: Settings, feeds: list[FeedConfig]) -> BotApp:
@@ -94,6 +104,7 @@ def build_application(settings: Settings, feeds: list[FeedConfig]) -> BotApp:
             request_hook=None if settings.allow_private_urls else public_only,
         ),
         executor=ThreadPoolExecutor(max_workers=2, thread_name_prefix="analysis"),
+        election=election_for(engine),
     )
     application = (
         Application.builder()
@@ -131,18 +142,47 @@ def build_application(settings: Settings, feeds: list[FeedConfig]) -> BotApp:
 
 def run_bot(application: BotApp, settings: Settings) -> None:
     """Run until SIGINT or SIGTERM: long polling, or a webhook server when WEBHOOK_URL is set."""
-    if settings.webhook_url:
-        path = settings.webhook_path
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=path,
-            webhook_url=f"{settings.webhook_url.rstrip('/')}/{path}",
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    asyncio.run(serve(application, settings))
+
+
+async def serve(application: BotApp, settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Start the application, wait for `stop` (or SIGINT / SIGTERM), stop it cleanly.
+
+    This is `Application.run_polling` with one difference: the updater (`getUpdates`) is started by
+    the leader job, so that of several processes only the leader long-polls Telegram. In webhook
+    mode every process serves the webhook (put them behind a load balancer).
+    """
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await application.initialize()
+    try:
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.start()
+        if settings.webhook_url and application.updater is not None:
+            path = settings.webhook_path
+            await application.updater.start_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=path,
+                webhook_url=f"{settings.webhook_url.rstrip('/')}/{path}",
+                secret_token=settings.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        if application.post_stop is not None:
+            await application.post_stop(application)
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
 
 
 def _file_url(base_url: str) -> str:
@@ -184,6 +224,8 @@ async def _post_init(application: BotApp, runtime: Runtime) -> None:
     runtime.pipeline = pipeline
 
     async def poll() -> None:
+        if not await runtime.is_leader():
+            return  # another process polls
         report = await pipeline.poll(runtime.feeds)
         log.info("%s", _poll_line(report))
         if report.alerts_queued:
@@ -195,6 +237,27 @@ async def _post_init(application: BotApp, runtime: Runtime) -> None:
             "python-telegram-bot's JobQueue is missing: install python-telegram-bot[job-queue]"
         )
     schedule_polling(job_queue, poll, interval=settings.poll_interval_seconds)
+
+    async def lead(_: ContextTypes.DEFAULT_TYPE) -> None:
+        leading = await runtime.is_leader()
+        updater = application.updater
+        if settings.webhook_url or updater is None:
+            return
+        try:
+            if leading and not updater.running:
+                await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            elif not leading and updater.running:
+                await updater.stop()
+        except RuntimeError as exc:  # started or stopped meanwhile by someone else
+            log.debug("updater: %s", exc)
+
+    job_queue.run_repeating(
+        lead,
+        interval=LEADER_CHECK_SECONDS,
+        first=0,
+        name="leader",
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+    )
 
     async def digests(_: ContextTypes.DEFAULT_TYPE) -> None:
         sent = await send_digests(application.bot, runtime.sessions, datetime.now(UTC), gazetteer)
@@ -229,6 +292,7 @@ async def _post_stop(_: BotApp, runtime: Runtime) -> None:
 
 
 async def _post_shutdown(_: BotApp, runtime: Runtime) -> None:
+    await asyncio.to_thread(runtime.election.release)
     await runtime.fetcher.aclose()
     await runtime.user_fetcher.aclose()
     runtime.executor.shutdown(wait=True, cancel_futures=True)
