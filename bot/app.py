@@ -29,6 +29,7 @@ from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
+from tornado.httpserver import HTTPServer
 
 from bot.chat import Conversation
 from bot.config import Settings
@@ -39,6 +40,7 @@ from bot.fetch import Fetcher, public_only
 from bot.handlers import Deps, Throttle, register, set_commands
 from bot.i18n import t
 from bot.leader import Election, election_for
+from bot.metrics import start_server as start_metrics
 from bot.models import FeedConfig
 from bot.ondemand import SummaryService
 from bot.pipeline import Pipeline, PollReport
@@ -73,6 +75,7 @@ class Runtime:
     pipeline: Pipeline | None = None
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    metrics_server: HTTPServer | None = None
     _election_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def is_leader(self) -> bool:
@@ -196,6 +199,10 @@ def _file_url(base_url: str) -> str:
 async def _post_init(application: BotApp, runtime: Runtime) -> None:
     settings = runtime.settings
     await set_commands(application)
+    if settings.metrics_port is not None:
+        runtime.metrics_server = start_metrics(
+            runtime.sessions, host=settings.metrics_host, port=settings.metrics_port
+        )
     gazetteer = runtime.gazetteer
 
     def render(session: Session, event_id: int, language: str) -> str | None:
@@ -282,6 +289,8 @@ async def _post_init(application: BotApp, runtime: Runtime) -> None:
 
 async def _post_stop(_: BotApp, runtime: Runtime) -> None:
     runtime.stop.set()
+    if runtime.metrics_server is not None:
+        runtime.metrics_server.stop()
     if runtime.tasks:
         done, pending = await asyncio.wait(runtime.tasks, timeout=DELIVERY_STOP_SECONDS)
         for task in pending:

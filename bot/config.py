@@ -52,6 +52,9 @@ class Settings:
     # /summary <url> fetches what a user asks for: private, loopback and link-local addresses are
     # refused unless this is set (tests and private deployments).
     allow_private_urls: bool = False
+    # GET /healthz and /metrics (Prometheus) on this port when set.
+    metrics_port: int | None = None
+    metrics_host: str = "0.0.0.0"  # inside a container; scrape it from the private network
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -105,6 +108,8 @@ class Settings:
             webhook_path=(get("WEBHOOK_PATH") or defaults.webhook_path).strip("/"),
             webhook_secret=_webhook_secret(get("WEBHOOK_SECRET")),
             allow_private_urls=_flag("ALLOW_PRIVATE_URLS", get("ALLOW_PRIVATE_URLS")),
+            metrics_port=_positive("METRICS_PORT", get("METRICS_PORT"), 0) or None,
+            metrics_host=get("METRICS_HOST") or defaults.metrics_host,
         )
 
 

@@ -1176,3 +1176,25 @@ def bot_stats(session: Session, *, now: datetime) -> dict[str, int]:
 def event_text(session: Session, event_id: int) -> str:
     """The titles and summaries of an event's articles, normalised as keyword filters compare them."""
     return _event_text(session, event_id)
+
+
+def delivery_latency(
+    session: Session, *, now: datetime, window: timedelta = timedelta(hours=1)
+) -> dict[str, float]:
+    """Quantiles ("0.5", "0.95", "1") of queue-to-send seconds of the alerts first sent within `window`
+    (the newest 10,000 at most); empty when none was."""
+    stmt = (
+        select(OutboxRow.created_at, OutboxRow.sent_at)
+        .where(OutboxRow.sent_at >= now - window, OutboxRow.sent_at.is_not(None))
+        .order_by(OutboxRow.sent_at.desc())
+        .limit(10_000)
+    )
+    seconds = sorted(
+        max(0.0, (sent - created).total_seconds())
+        for created, sent in session.execute(stmt)
+        if sent is not None
+    )
+    if not seconds:
+        return {}
+    last = len(seconds) - 1
+    return {q: seconds[min(last, int(float(q) * len(seconds)))] for q in ("0.5", "0.95", "1")}
