@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import html
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import store
@@ -32,11 +35,12 @@ from bot.i18n import governorate_label, language_for, t
 from bot.render import render_event_list
 from bot.resolve import PlaceChoice, PlaceResolver, Resolution
 from bot.views import alert_views
-from summarizer.gazetteer import Gazetteer, Place
-from summarizer.models import GOVERNORATES
+from summarizer.gazetteer import Gazetteer
+from summarizer.models import GOVERNORATES, Place
 
 MAX_ARGUMENT_CHARS: Final = 200
 MAX_SUBSCRIPTIONS: Final = 50
+MAX_PENDING: Final = 1000  # subscriptions waiting for a "which place?" button
 DEFAULT_DAYS: Final = 7
 MAX_DAYS: Final = 365
 DEFAULT_LATEST: Final = 5
@@ -108,6 +112,9 @@ class Conversation:
         self._resolver = resolver or PlaceResolver(self._gazetteer)
         self._default_language = default_language
         self._districts: dict[str, Place] | None = None  # English name -> district, built on first use
+        self._pending: OrderedDict[int, SubscriptionSpec] = OrderedDict()
+        self._pending_counter = 0
+        self._pending_lock = threading.Lock()  # the handlers call in from worker threads
 
     # --- language ---------------------------------------------------------------------------------
 
@@ -119,6 +126,18 @@ class Conversation:
                 return row.language
         return language_for(request.user_language, self._default_language)
 
+    def _register(self, request: Request) -> None:
+        """Create the chat's row, if new, in a transaction of its own: the handlers run updates
+        concurrently, and two of a new chat would both insert it (the loser retries as a reader)."""
+        with self._sessions() as session:
+            if store.get_subscriber(session, request.chat_id) is not None:
+                return
+        try:
+            with self._sessions.begin() as session:
+                self._subscriber(session, request)
+        except IntegrityError:
+            pass  # another update of the chat created it meanwhile
+
     def _subscriber(self, session: Session, request: Request) -> SubscriberRow:
         language = language_for(request.user_language, self._default_language)
         return store.ensure_subscriber(
@@ -129,6 +148,7 @@ class Conversation:
 
     def start(self, request: Request) -> Reply:
         """Welcome: what the bot does, with examples; registers the chat."""
+        self._register(request)
         with self._sessions.begin() as session:
             lang = self._subscriber(session, request).language
         return Reply(
@@ -157,6 +177,7 @@ class Conversation:
             return Reply.one(t(lang, "lang.unknown", value=html.escape(argument[:20])), lang)
         if not request.is_chat_admin:
             return Reply.one(t(lang, "chat.admins_only"), lang)
+        self._register(request)
         with self._sessions.begin() as session:
             row = self._subscriber(session, request)
             row.language = aliases[choice]
@@ -174,11 +195,12 @@ class Conversation:
             return Reply((t(lang, "subscribe.prompt"),), buttons=self._subscribe_buttons(lang), language=lang)
         parsed = parse_subscription(argument, self._resolver)
         if isinstance(parsed, FilterError):
-            return self._filter_error(parsed, lang)
+            return self._filter_error(parsed, lang, argument)
         return self._add(request, parsed, lang)
 
     def subscribe_button(self, request: Request, data: str) -> Reply:
-        """A button of /subscribe: `sub:gov:<n>`, `sub:cat:<code>` or `sub:place:<place id>`."""
+        """A button of /subscribe: `sub:gov:<n>`, `sub:cat:<code>`, `sub:place:<place id>` or
+        `sub:pick:<n>` (a place picked for a subscription with more filters, see `_pick_data`)."""
         lang = self.language(request)
         if not request.is_chat_admin:
             return Reply.one(t(lang, "chat.admins_only"), lang)
@@ -194,26 +216,28 @@ class Conversation:
         elif kind == "place":
             choice = self._choice(value)
             spec = None if choice is None else SubscriptionSpec(place=choice)
-        if spec is None or (spec.place is None and spec.category is None):
+        elif kind == "pick" and value.isdigit():
+            with self._pending_lock:
+                spec = self._pending.get(int(value))
+        if spec is None:
             return Reply.one(t(lang, "button.expired"), lang)
         return self._add(request, spec, lang)
 
     def _add(self, request: Request, spec: SubscriptionSpec, lang: str) -> Reply:
+        self._register(request)
         with self._sessions.begin() as session:
             self._subscriber(session, request)
             existing = store.subscriptions_of(session, request.chat_id)
-            if len(existing) >= MAX_SUBSCRIPTIONS:
+            columns = {**spec_columns(spec), "message_thread_id": request.thread_id}
+            known = any(all(getattr(row, k) == v for k, v in columns.items()) for row in existing)
+            if not known and len(existing) >= MAX_SUBSCRIPTIONS:
                 return Reply.one(t(lang, "subscribe.limit", limit=MAX_SUBSCRIPTIONS), lang)
-            columns = spec_columns(spec)
-            before = {row.id for row in existing}
-            row = store.add_subscription(
-                session, request.chat_id, now=request.now, message_thread_id=request.thread_id, **columns
-            )  # type: ignore[arg-type]
-            key = "subscribe.exists" if row.id in before else "subscribe.added"
+            row = store.add_subscription(session, request.chat_id, now=request.now, **columns)  # type: ignore[arg-type]
+            key = "subscribe.exists" if known else "subscribe.added"
             description = self.describe(row, lang)
         return Reply.one(t(lang, key, description=description), lang)
 
-    def _filter_error(self, error: FilterError, lang: str) -> Reply:
+    def _filter_error(self, error: FilterError, lang: str, argument: str) -> Reply:
         params = dict(error.params)
         if error.key == "subscribe.two_categories":  # the parser names categories by their codes
             for name, code in params.items():
@@ -222,11 +246,26 @@ class Conversation:
         params = {name: html.escape(str(value), quote=False) for name, value in params.items()}
         text = t(lang, error.key, **params)
         buttons = tuple(
-            (Button(self._choice_label(c, lang), f"sub:place:{c.place_id}"),) for c in error.candidates
+            (Button(self._choice_label(c, lang), self._pick_data(c, argument)),) for c in error.candidates
         )
         if buttons:
             text += "\n" + t(lang, "subscribe.pick_one")
         return Reply((text,), buttons=buttons, language=lang)
+
+    def _pick_data(self, choice: PlaceChoice, argument: str) -> str:
+        """The callback data of a "which place?" button: `sub:place:<id>` when the place is all the
+        user asked for; else `sub:pick:<n>`, a subscription kept here with the user's other filters
+        (callback data holds 64 bytes, too few for a keyword), forgotten after MAX_PENDING others."""
+        spec = parse_subscription(argument, _FixedPlace(choice))
+        if isinstance(spec, FilterError) or spec == SubscriptionSpec(place=choice):
+            return f"sub:place:{choice.place_id}"
+        with self._pending_lock:
+            self._pending_counter += 1
+            number = self._pending_counter
+            self._pending[number] = spec
+            while len(self._pending) > MAX_PENDING:
+                self._pending.popitem(last=False)
+        return f"sub:pick:{number}"
 
     def _subscribe_buttons(self, lang: str) -> tuple[tuple[Button, ...], ...]:
         governorates = [
@@ -330,6 +369,7 @@ class Conversation:
         lang = self.language(request)
         if not request.is_chat_admin:
             return Reply.one(t(lang, "chat.admins_only"), lang)
+        self._register(request)
         with self._sessions.begin() as session:
             self._subscriber(session, request).muted = muted
         return Reply.one(t(lang, "mute.done" if muted else "resume.done"), lang)
@@ -341,6 +381,7 @@ class Conversation:
         value = _to_int(text.removesuffix("km").removesuffix("كم").strip())
         if text and not request.is_chat_admin:
             return Reply.one(t(lang, "chat.admins_only"), lang)
+        self._register(request)
         with self._sessions.begin() as session:
             row = self._subscriber(session, request)
             if not text:
@@ -356,6 +397,7 @@ class Conversation:
         if not request.is_chat_admin:
             return Reply.one(t(lang, "chat.admins_only"), lang)
         value = argument.strip().lower()
+        self._register(request)
         with self._sessions.begin() as session:
             row = self._subscriber(session, request)
             if not value:
@@ -392,16 +434,19 @@ class Conversation:
             days, words = number, words[:-1]
         resolution = self._resolver.resolve(" ".join(words))
         if resolution.choice is None:
-            return self._unresolved(resolution, lang)
+            return self._unresolved(resolution, lang, days)
         return self._events_at(resolution.choice, days, request.now, lang)
 
     def where_button(self, request: Request, data: str) -> Reply:
-        """A "did you mean" button of /where: `where:<place id>`."""
+        """A "did you mean" button of /where: `where:<place id>[:<days>]` (place ids hold one colon)."""
         lang = self.language(request)
-        choice = self._choice(data.partition(":")[2])
-        if choice is None:
+        parts = data.partition(":")[2].split(":")
+        days = parts.pop() if len(parts) > 2 else None
+        choice = self._choice(":".join(parts))
+        number = DEFAULT_DAYS if days is None else _to_int(days)
+        if choice is None or number is None or not 1 <= number <= MAX_DAYS:
             return Reply.one(t(lang, "button.expired"), lang)
-        return self._events_at(choice, DEFAULT_DAYS, request.now, lang)
+        return self._events_at(choice, number, request.now, lang)
 
     def plain_text(self, request: Request, text: str) -> Reply | None:
         """A message that is not a command: events at the place it names; in private chats a hint
@@ -411,6 +456,8 @@ class Conversation:
             resolution = self._resolver.is_place(text)
             if resolution is not None and resolution.choice is not None:
                 return self._events_at(resolution.choice, DEFAULT_DAYS, request.now, lang)
+            if resolution is not None and resolution.candidates:  # a name several places share
+                return self._unresolved(resolution, lang, DEFAULT_DAYS)
         if request.chat_kind != "private":
             return None
         return Reply.one(t(lang, "unknown.text"), lang, location_keyboard=True)
@@ -437,13 +484,14 @@ class Conversation:
         heading = t(lang, "where.heading", place=name, days=days)
         return Reply(tuple(render_event_list(views, lang, heading=heading)), language=lang)
 
-    def _unresolved(self, resolution: Resolution, lang: str) -> Reply:
+    def _unresolved(self, resolution: Resolution, lang: str, days: int) -> Reply:
         query = html.escape(resolution.query[:60])
         if not resolution.candidates:
             return Reply.one(t(lang, "where.unknown", query=query), lang)
         key = "where.ambiguous" if resolution.ambiguous and not resolution.fuzzy else "where.suggest"
         buttons = tuple(
-            (Button(self._choice_label(c, lang), f"where:{c.place_id}"),) for c in resolution.candidates
+            (Button(self._choice_label(c, lang), _where_data(c.place_id, days)),)
+            for c in resolution.candidates
         )
         return Reply((t(lang, key, query=query),), buttons=buttons, language=lang)
 
@@ -519,6 +567,7 @@ class Conversation:
 
     def joined(self, request: Request) -> Reply:
         """The bot was added to a group or channel: register it and say how to subscribe."""
+        self._register(request)
         with self._sessions.begin() as session:
             lang = self._subscriber(session, request).language
         return Reply.one(t(lang, "group.welcome"), lang)
@@ -573,7 +622,23 @@ class Conversation:
         return name if name == governorate else f"{name} ({governorate})"
 
 
+class _FixedPlace(PlaceResolver):
+    """A resolver that reads any place words as one place: the user picked it from buttons."""
+
+    def __init__(self, choice: PlaceChoice) -> None:
+        super().__init__()
+        self._fixed = choice
+
+    def resolve(self, query: str) -> Resolution:
+        """The picked place, whatever the query."""
+        return Resolution(query, self._fixed, (), fuzzy=False)
+
+
 # --- small pure helpers -------------------------------------------------------------------------------
+
+
+def _where_data(place_id: str, days: int) -> str:
+    return f"where:{place_id}" if days == DEFAULT_DAYS else f"where:{place_id}:{days}"
 
 
 def _rows(buttons: Sequence[Button], width: int) -> tuple[tuple[Button, ...], ...]:

@@ -2,8 +2,10 @@
 
 Each handler builds a `Request` from the Update, calls one Conversation method in a worker thread
 (they use the database synchronously) and sends the `Reply`. Commands are accepted in private
-chats, groups, forum topics and channels (as channel posts). Users get a short answer to anything
-they send, never silence; errors are logged once, with the traceback, by `on_error`.
+chats, groups, forum topics and channels (as channel posts). In a private chat users get a short
+answer to anything they send, never silence; in groups the bot keeps quiet about chatter and about
+commands it lacks unless they name it (`/cmd@bot`: other bots' commands are not ours). A user over
+the throttle hears so once a minute. Errors are logged once, with the traceback, by `on_error`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -59,6 +61,7 @@ class Throttle:
     limit: int = COMMANDS_PER_MINUTE
     window: float = 60.0
     _seen: dict[int, deque[float]] = field(default_factory=dict)
+    _warned: dict[int, float] = field(default_factory=dict)
 
     def allow(self, user_id: int, now: float | None = None) -> bool:
         """Count one command of the user; False when over the limit."""
@@ -72,6 +75,16 @@ class Throttle:
         if len(self._seen) > 10_000:  # forget idle users
             for key in [k for k, v in self._seen.items() if not v or moment - v[-1] >= self.window]:
                 del self._seen[key]
+                self._warned.pop(key, None)
+        return True
+
+    def should_warn(self, user_id: int, now: float | None = None) -> bool:
+        """Whether to tell a throttled user so: once per window, so that a flood gets one answer."""
+        moment = time.monotonic() if now is None else now
+        last = self._warned.get(user_id)
+        if last is not None and moment - last < self.window:
+            return False
+        self._warned[user_id] = moment
         return True
 
 
@@ -138,12 +151,19 @@ async def send_reply(context: ContextTypes.DEFAULT_TYPE, request: Request, reply
 
 
 async def is_chat_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Whether the sender may change the chat's alerts: always in private chats and channels (only
-    admins post there); in groups, the chat's creator and administrators (and anonymous admins)."""
+    """Whether the sender may change the chat's alerts: always in private chats and for channel posts
+    (only admins post); in groups, and for buttons under a channel's posts (any reader may press
+    them), the chat's creator and administrators (and a group's anonymous admins)."""
     chat, user, message = update.effective_chat, update.effective_user, update.effective_message
-    if chat is None or chat.type in (Chat.PRIVATE, Chat.CHANNEL):
+    pressed = update.callback_query is not None  # then `message` is the bot's own message
+    if chat is None or chat.type == Chat.PRIVATE or (chat.type == Chat.CHANNEL and not pressed):
         return True
-    if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
+    if (
+        not pressed
+        and message is not None
+        and message.sender_chat is not None
+        and message.sender_chat.id == chat.id
+    ):
         return True  # an anonymous admin
     if user is None:
         return False
@@ -159,7 +179,7 @@ def command(
     method: Callable[[Conversation, Request, str], Reply | None],
     *,
     needs_admin: bool = False,
-) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
     """A handler for a command whose argument is the rest of the message."""
 
     async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -168,12 +188,11 @@ def command(
         message = update.effective_message
         if request is None or message is None or message.text is None:
             return
-        if not await _admit(update, context, deps, request, message.text):
+        if not await _admit(context, deps, request, message.text):
             return
         if needs_admin and request.chat_kind != Chat.PRIVATE:
             request = _with_admin(request, await is_chat_admin(update, context))
-        argument = message.text.partition(" ")[2] if " " in message.text else ""
-        reply = await asyncio.to_thread(method, deps.conversation, request, argument.strip())
+        reply = await asyncio.to_thread(method, deps.conversation, request, _argument(message.text))
         if reply is not None:
             await send_reply(context, request, reply)
 
@@ -181,18 +200,28 @@ def command(
 
 
 async def _admit(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, deps: Deps, request: Request, text: str
+    context: ContextTypes.DEFAULT_TYPE, deps: Deps, request: Request, text: str, *, quiet: bool = False
 ) -> bool:
-    """Bound the input: too long or too many commands from one user get a short answer instead."""
+    """Bound the input: too long or too many commands from one user get a short answer instead
+    (the "too fast" one once a minute; nothing at all when `quiet`)."""
     if len(text) > MAX_MESSAGE_CHARS:
-        lang = await asyncio.to_thread(deps.conversation.language, request)
-        await send_reply(context, request, Reply.one(t(lang, "chat.too_long", limit=MAX_MESSAGE_CHARS), lang))
+        if not quiet:
+            lang = await asyncio.to_thread(deps.conversation.language, request)
+            reply = Reply.one(t(lang, "chat.too_long", limit=MAX_MESSAGE_CHARS), lang)
+            await send_reply(context, request, reply)
         return False
     if request.user_id is not None and not deps.throttle.allow(request.user_id):
-        lang = await asyncio.to_thread(deps.conversation.language, request)
-        await send_reply(context, request, Reply.one(t(lang, "error.busy"), lang))
+        if not quiet and deps.throttle.should_warn(request.user_id):
+            lang = await asyncio.to_thread(deps.conversation.language, request)
+            await send_reply(context, request, Reply.one(t(lang, "error.busy"), lang))
         return False
     return True
+
+
+def _argument(text: str) -> str:
+    """What follows the command ("/where@bot Idlib 3" → "Idlib 3"), after a space or a line break."""
+    parts = text.split(None, 1)
+    return parts[1].strip() if len(parts) > 1 else ""
 
 
 def _with_admin(request: Request, admin: bool) -> Request:
@@ -218,9 +247,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if request is None or message is None or message.text is None:
         return
-    if request.chat_kind != Chat.PRIVATE and len(message.text) > MAX_MESSAGE_CHARS:
-        return  # chatter in a group: stay quiet
-    if not await _admit(update, context, deps, request, message.text):
+    # Chatter in a group (the bot sees it when it is an admin or privacy mode is off): stay quiet.
+    if not await _admit(context, deps, request, message.text, quiet=request.chat_kind != Chat.PRIVATE):
         return
     reply = await asyncio.to_thread(deps.conversation.plain_text, request, message.text.strip())
     if reply is not None:
@@ -248,9 +276,12 @@ async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
     message = update.effective_message
     if request is None or message is None or message.text is None:
         return
-    if not await _admit(update, context, deps, request, message.text):
+    command_word, _, addressee = message.text.split()[0].partition("@")
+    if request.chat_kind != Chat.PRIVATE and addressee.lower() != (context.bot.username or "").lower():
+        return  # in a group, a command we lack is most likely another bot's
+    if not await _admit(context, deps, request, message.text):
         return
-    name = message.text.split()[0].partition("@")[0]
+    name = command_word
     reply = await asyncio.to_thread(deps.conversation.unknown_command, request, name)
     await send_reply(context, request, reply)
 
@@ -261,6 +292,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     request = request_of(update, deps)
     if query is None or request is None:
+        return
+    if request.user_id is not None and not deps.throttle.allow(request.user_id):
+        lang = await asyncio.to_thread(deps.conversation.language, request)
+        await query.answer(t(lang, "error.busy"))  # a notice on the user's screen, not a message
         return
     await query.answer()
     data = query.data or ""
@@ -314,10 +349,10 @@ async def on_summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     message = update.effective_message
     if request is None or message is None or message.text is None:
         return
-    if not await _admit(update, context, deps, request, message.text):
+    if not await _admit(context, deps, request, message.text):
         return
     lang = await asyncio.to_thread(deps.conversation.language, request)
-    url = message.text.partition(" ")[2].strip()
+    url = _argument(message.text)
     if not url:
         await send_reply(context, request, Reply.one(t(lang, "summary.usage"), lang))
         return

@@ -20,6 +20,7 @@ from bot.fetch import HTML_ACCEPT, Fetcher
 from bot.i18n import t
 from bot.models import FetchStatus
 from bot.render import AlertView, Casualties, PlaceView, SourceLink, render_alert
+from bot.views import PlaceNames
 from summarizer import analyze
 from summarizer.gazetteer import Gazetteer
 from summarizer.models import Analysis
@@ -33,12 +34,13 @@ class SummaryService:
     def __init__(self, fetcher: Fetcher, *, gazetteer: Gazetteer | None = None) -> None:
         self._fetcher = fetcher
         self._gazetteer = gazetteer
+        self._names: PlaceNames | None = None  # built on the first summary
 
     async def summarize_url(self, url: str, lang: str) -> Reply:
         """The reply to `/summary url`, in the chat's language `lang`."""
         problem = _url_problem(url)
         if problem is not None:
-            return Reply.one(t(lang, "summary.failed", reason=html.escape(problem)), lang)
+            return Reply.one(t(lang, problem, limit=MAX_URL_CHARS), lang)
         result = await self._fetcher.fetch(url, accept=HTML_ACCEPT)
         if result.status is not FetchStatus.OK:
             error = result.error or "unknown error"
@@ -52,7 +54,15 @@ class SummaryService:
         analysis = await asyncio.to_thread(
             analyze, article.text, title=article.title, gazetteer=self._gazetteer
         )
-        view = view_of(analysis, title=article.title or final_url, url=final_url, now=datetime.now(UTC))
+        if self._names is None:
+            self._names = PlaceNames(self._gazetteer or Gazetteer.default())
+        view = view_of(
+            analysis,
+            title=article.title or final_url,
+            url=final_url,
+            now=datetime.now(UTC),
+            names=self._names,
+        )
         text = render_alert(view, lang)
         if not analysis.syria_related:
             text = f"{text}\n\n<i>{t(lang, 'summary.not_syria')}</i>"
@@ -60,19 +70,24 @@ class SummaryService:
 
 
 def _url_problem(url: str) -> str | None:
+    """The message key saying what is wrong with a URL, or None."""
     if len(url) > MAX_URL_CHARS:
-        return f"the link is longer than {MAX_URL_CHARS} characters"
+        return "summary.url_too_long"
     try:
         parts = urlsplit(url)
+        hostname = parts.hostname
     except ValueError:
-        return "that is not a link"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "that is not an http(s) link"
+        return "summary.not_a_link"
+    if parts.scheme.lower() not in ("http", "https") or not hostname:
+        return "summary.not_a_link"
     return None
 
 
-def view_of(analysis: Analysis, *, title: str, url: str, now: datetime) -> AlertView:
-    """An article's analysis as an alert view (one source: the article itself)."""
+def view_of(
+    analysis: Analysis, *, title: str, url: str, now: datetime, names: PlaceNames | None = None
+) -> AlertView:
+    """An article's analysis as an alert view (one source: the article itself); `names` gives the
+    districts' Arabic names, as alerts of stored events have them."""
     casualties = analysis.casualties
     source = next(
         (
@@ -90,6 +105,7 @@ def view_of(analysis: Analysis, *, title: str, url: str, now: datetime) -> Alert
             governorate=m.place.governorate,
             district=m.place.district,
             precision=m.precision,
+            district_ar=None if names is None else names.district(m.place.governorate, m.place.district),
         )
         for m in analysis.places
     )

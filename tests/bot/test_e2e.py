@@ -95,7 +95,9 @@ def test_subscribe_alert_location_and_sigterm(
 
     seed = seed_article(shared_dir)
     feed_server.add("/p/deir-ez-zor", article_page(seed.title, seed.text, site_name="راديو الكل"))
-    feed_server.add("/alkul.xml", rss_feed([teaser_item(seed, feed_server.url("/p/deir-ez-zor"), guid="seed")]))
+    feed_server.add(
+        "/alkul.xml", rss_feed([teaser_item(seed, feed_server.url("/p/deir-ez-zor"), guid="seed")])
+    )
     alert = telegram.wait_for_messages(USER, 2, timeout=60)[1]
     assert "دير الزور" in alert.text, alert.text
     assert any(sentence[:40] in alert.text for sentence in seed.text.splitlines() if len(sentence) > 40)
