@@ -577,6 +577,11 @@ class Conversation:
         with self._sessions.begin() as session:
             store.deactivate_subscriber(session, request.chat_id, now=request.now)
 
+    def migrated(self, old_chat_id: int, new_chat_id: int) -> bool:
+        """The group became a supergroup with a new id: its subscriptions follow it."""
+        with self._sessions.begin() as session:
+            return store.migrate_chat(session, old_chat_id, new_chat_id)
+
     def unknown_command(self, request: Request, command: str) -> Reply:
         """A command the bot does not have."""
         lang = self.language(request)

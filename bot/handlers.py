@@ -342,6 +342,19 @@ async def on_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             log.warning("chat %s: cannot greet: %s", request.chat_id, exc)
 
 
+async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group was upgraded to a supergroup: move its subscriptions to the new chat id."""
+    message = update.effective_message
+    if message is None or message.migrate_to_chat_id is None:
+        return
+    moved = await asyncio.to_thread(
+        deps_of(context).conversation.migrated, message.chat_id, message.migrate_to_chat_id
+    )
+    log.info(
+        "chat %s became %s (subscriptions moved: %s)", message.chat_id, message.migrate_to_chat_id, moved
+    )
+
+
 async def on_summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/summary <url>: fetch, summarise and tag one article."""
     deps = deps_of(context)
@@ -421,6 +434,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], deps: Deps)
     application.add_handler(MessageHandler(_MESSAGES & filters.COMMAND, on_unknown_command))
     application.add_handler(MessageHandler(_MESSAGES & filters.LOCATION, on_location))
     application.add_handler(MessageHandler(_MESSAGES & filters.TEXT & ~filters.COMMAND, on_text))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate))
     application.add_handler(CallbackQueryHandler(on_button))
     application.add_handler(ChatMemberHandler(on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_error_handler(on_error)

@@ -729,9 +729,11 @@ def ensure_subscriber(
 
     An existing row keeps its language (the user may have chosen one with /lang).
     """
-    row = session.get(SubscriberRow, chat_id)
-    if row is None:
-        row = SubscriberRow(
+    # INSERT ... ON CONFLICT DO NOTHING: two first messages of a new chat handled at once both get
+    # the one row, instead of one of them failing on the primary key.
+    session.execute(
+        _insert(session, _table(SubscriberRow))
+        .values(
             chat_id=chat_id,
             kind=kind,
             language=language,
@@ -740,13 +742,46 @@ def ensure_subscriber(
             radius_km=25,
             created_at=now,
         )
-        session.add(row)
-    else:
+        .on_conflict_do_nothing(index_elements=["chat_id"])
+    )
+    row = session.get(SubscriberRow, chat_id, populate_existing=True)
+    assert row is not None
+    if row.kind != kind or not row.active:
         row.kind = kind
         row.active = True
         row.deactivated_at = None
     session.flush()
     return row
+
+
+def migrate_chat(session: Session, old_chat_id: int, new_chat_id: int) -> bool:
+    """A group became a supergroup (Telegram gave it a new id): move its settings, subscriptions and
+    undelivered alerts to the new id; False when the old chat is unknown or the new one exists."""
+    old = session.get(SubscriberRow, old_chat_id)
+    if old is None or session.get(SubscriberRow, new_chat_id) is not None:
+        return False
+    session.add(
+        SubscriberRow(
+            chat_id=new_chat_id,
+            kind="supergroup",
+            language=old.language,
+            active=True,
+            muted=old.muted,
+            digest_hour=old.digest_hour,
+            radius_km=old.radius_km,
+            message_thread_id=old.message_thread_id,
+            created_at=old.created_at,
+            last_digest_at=old.last_digest_at,
+        )
+    )
+    session.flush()
+    session.execute(
+        update(SubscriptionRow).where(SubscriptionRow.chat_id == old_chat_id).values(chat_id=new_chat_id)
+    )
+    session.execute(update(OutboxRow).where(OutboxRow.chat_id == old_chat_id).values(chat_id=new_chat_id))
+    session.delete(old)
+    session.flush()
+    return True
 
 
 def get_subscriber(session: Session, chat_id: int) -> SubscriberRow | None:

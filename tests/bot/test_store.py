@@ -899,3 +899,32 @@ def test_deleting_an_event_leaves_its_articles(sessions: sessionmaker[Session]) 
         assert session.scalar(select(func.count()).select_from(OutboxRow)) == 0
         (row,) = session.scalars(select(ArticleRow))
         assert row.event_id is None
+
+
+def test_a_group_upgraded_to_a_supergroup_keeps_its_subscriptions(sessions: sessionmaker[Session]) -> None:
+    now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    with sessions.begin() as session:
+        row = store.ensure_subscriber(session, -100, kind="group", language="en", now=now)
+        row.radius_km = 40
+        store.add_subscription(session, -100, now=now, governorate="Idlib")
+    with sessions.begin() as session:
+        assert store.migrate_chat(session, -100, -1009)
+        assert not store.migrate_chat(session, -100, -1009)  # done once
+    with sessions() as session:
+        assert store.get_subscriber(session, -100) is None
+        moved = store.get_subscriber(session, -1009)
+        assert moved is not None
+        assert moved.kind == "supergroup"
+        assert moved.radius_km == 40
+        assert [s.governorate for s in store.subscriptions_of(session, -1009)] == ["Idlib"]
+
+
+def test_ensure_subscriber_twice_gives_one_row(sessions: sessionmaker[Session]) -> None:
+    now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    with sessions.begin() as session:
+        store.ensure_subscriber(session, 77, kind="private", language="ar", now=now)
+        store.ensure_subscriber(session, 77, kind="private", language="en", now=now)
+    with sessions() as session:
+        row = store.get_subscriber(session, 77)
+        assert row is not None
+        assert row.language == "ar"
