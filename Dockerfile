@@ -18,7 +18,9 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     DATABASE_URL=sqlite:////data/bot.sqlite3 \
-    FEEDS_FILE=/app/feeds.yaml
+    FEEDS_FILE=/app/feeds.yaml \
+    METRICS_PORT=9090 \
+    PTB_TIMEDELTA=1
 RUN useradd --system --create-home --uid 10001 bot \
     && mkdir -p /data \
     && chown bot:bot /data
@@ -27,5 +29,8 @@ WORKDIR /app
 COPY feeds.yaml ./
 USER bot
 VOLUME /data
-HEALTHCHECK --interval=60s --timeout=10s --start-period=30s --retries=3 CMD ["python", "-c", "import bot"]
+# 8443: webhook mode (WEBHOOK_URL set); 9090: /healthz and /metrics
+EXPOSE 8443 9090
+HEALTHCHECK --interval=60s --timeout=10s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ['METRICS_PORT'] + '/healthz', timeout=5)"]
 CMD ["python", "-m", "bot", "run"]

@@ -116,6 +116,9 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _connection_record: Any) -> None:
 # --- Migrations ------------------------------------------------------------------------------------
 
 
+MIGRATION_LOCK_KEY = int.from_bytes(b"SYRIAMIG", "big") & 0x7FFF_FFFF_FFFF_FFFF
+
+
 def alembic_config(connection: Connection | None = None) -> Config:
     """Alembic's configuration for the bundled migrations; `connection` is the one to migrate."""
     config = Config()
@@ -134,6 +137,10 @@ def upgrade(database_url: str, revision: str = "head") -> None:
                 # pysqlite opens no transaction before DDL; an explicit BEGIN makes a failed
                 # migration roll back as a whole instead of leaving half a schema behind.
                 connection.exec_driver_sql("BEGIN")
+            else:
+                # Several bot processes starting together: one migrates, the others wait, then find
+                # nothing to do. A transaction-level lock, released at commit.
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
             command.upgrade(alembic_config(connection), revision)
             connection.commit()
     finally:

@@ -220,3 +220,35 @@ def test_an_unreachable_postgresql_skips_locally_and_fails_under_ci(ci: str, out
     )
     if ci:
         assert "CI is set: PostgreSQL must be tested" in result.stdout
+
+
+def test_processes_starting_together_migrate_once(postgres_admin: Engine) -> None:
+    """Three bot processes upgrading one new PostgreSQL database at once: no error, one schema."""
+    import threading
+
+    from tests.bot.db_fixtures import _create_database, _database_url, _drop_database
+
+    name = _create_database(postgres_admin)
+    url = _database_url(postgres_admin, name)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            upgrade(url)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert errors == []
+        engine = make_engine(url)
+        try:
+            assert schema_revision(engine) == head_revision()
+        finally:
+            engine.dispose()
+    finally:
+        _drop_database(postgres_admin, name)
