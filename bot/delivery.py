@@ -22,7 +22,7 @@ Errors: 429 (`RetryAfter`) hands the alert back for after `retry_after` without 
 attempt, blocks that chat as long, and pauses all sending as long unless the chat had other
 requests in the last minute (then the flood is most likely the chat's own). 403 and "chat not
 found" deactivate the subscriber (its undelivered alerts die). A group that became a supergroup
-(`ChatMigrated`) moves to its new id (`outbox_extra.migrate_chat`) and the alert is retried there.
+(`ChatMigrated`) moves to its new id (`store.migrate_chat`) and the alert is retried there.
 An edit of a message that is "not modified" counts as done; one that cannot be edited any more
 becomes a new message. Any other 400 is our bug: the alert dies, logged at ERROR. Network
 errors, 5xx and anything unexpected are retried with exponential backoff and jitter (5 s doubling,
@@ -31,8 +31,15 @@ at most 10 min) and given up only after `max_attempts` (about a day by default),
 Delivery is at least once: an alert is recorded as sent after Telegram answered, so a process that
 dies in between (or a request that timed out after Telegram received it, `TimedOut`) sends it
 again. Stopping (`stop` set, or the task cancelled) lets in-flight requests finish and records
-them, so a restart resends nothing; at start `run` puts back alerts a killed process left claimed.
-Run one sender per database: a second one starting would put back the first one's claims.
+them, and hands back what was claimed but not started, so a restart resends nothing.
+
+Claims are leases: `run` renews its own every third of `claim_lease` (60 s), and puts back (to
+pending) any claim older than that, at start and then as often: what a killed sender held goes out
+again within a minute, whichever process finds it, and a sender starting beside a live one never
+takes the live one's alerts. Several processes may deliver from one database (claims skip each
+other's rows); the limits are per process, so give each its share of the overall one. A chat's
+limits are per process too: with N senders a chat with many alerts due at once can get up to N a
+second (one sender per database keeps them exact).
 """
 
 from __future__ import annotations
@@ -75,6 +82,8 @@ DEFAULT_MAX_ATTEMPTS: Final = 200
 """Attempts before an alert is given up: with 5 s doubling to 10 min and jitter, about a day."""
 RETRY_BASE_SECONDS: Final = 5.0
 RETRY_CAP_SECONDS: Final = 600.0
+CLAIM_LEASE_SECONDS: Final = 60.0
+"""A claim not renewed for this long belongs to a sender that stopped: it is put back."""
 RETRY_AFTER_MARGIN: Final = 0.1  # seconds added to Telegram's retry_after, as PTB's own limiter does
 WINDOW_MARGIN: Final = 0.005
 """Seconds added to every window: the server's clock may count a window's two ends as inside."""
@@ -337,20 +346,31 @@ class _Pass:
 
 # --- The outcome writer ------------------------------------------------------------------------------
 
-_Op = Callable[[Session], object]
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """A write other than a sent alert or a hand-back: `what` names it in logs."""
+
+    what: str
+    op: Callable[[Session], object]
+    outbox_id: int | None = None
+
+
+_Write = outbox_extra.Sent | Release | _Call
+"""An outcome to record; runs of sent alerts and of hand-backs go in one statement each."""
 
 
 class _Writer:
-    """Writes outcomes in the background: what arrives while one transaction commits goes in the next."""
+    """Records outcomes in the background: what arrives while one transaction commits goes in the next."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
-        self._ops: list[tuple[str, _Op]] = []
+        self._writes: list[_Write] = []
         self._task: asyncio.Task[None] | None = None
 
-    def add(self, what: str, op: _Op) -> None:
-        """Queue a write (`what` names it in logs)."""
-        self._ops.append((what, op))
+    def add(self, write: _Write) -> None:
+        """Queue a write."""
+        self._writes.append(write)
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._drain())
 
@@ -360,26 +380,52 @@ class _Writer:
             await asyncio.shield(self._task)
 
     async def _drain(self) -> None:
-        while self._ops:
-            ops, self._ops = self._ops, []
-            await asyncio.to_thread(self._apply, ops)
+        while self._writes:
+            writes, self._writes = self._writes, []
+            await asyncio.to_thread(self._apply, writes)
 
-    def _apply(self, ops: list[tuple[str, _Op]]) -> None:
+    def _apply(self, writes: list[_Write]) -> None:
         try:
             with self._sessions.begin() as session:
-                for _, op in ops:
-                    op(session)
+                _write_all(session, writes)
             return
         except Exception:
-            if len(ops) == 1:
-                log.exception("could not record %s; a restart retries it", ops[0][0])
+            if len(writes) == 1:
+                log.exception("could not record %s; a restart retries it", _describe(writes[0]))
                 return
-        for what, op in ops:  # one bad write must not lose the others: one transaction each
+        for write in writes:  # one bad write must not lose the others: one transaction each
             try:
                 with self._sessions.begin() as session:
-                    op(session)
+                    _write_all(session, [write])
             except Exception:
-                log.exception("could not record %s; a restart retries it", what)
+                log.exception("could not record %s; a restart retries it", _describe(write))
+
+
+def _write_all(session: Session, writes: Sequence[_Write]) -> None:
+    """Apply writes in order, runs of sent alerts and of hand-backs each in one statement."""
+    i = 0
+    while i < len(writes):
+        j = i + 1
+        while j < len(writes) and type(writes[j]) is type(writes[i]):
+            j += 1
+        run = writes[i:j]
+        if isinstance(run[0], outbox_extra.Sent):
+            outbox_extra.mark_sent_many(session, [w for w in run if isinstance(w, outbox_extra.Sent)])
+        elif isinstance(run[0], Release):
+            outbox_extra.release(session, [w for w in run if isinstance(w, Release)])
+        else:
+            for w in run:
+                if isinstance(w, _Call):
+                    w.op(session)
+        i = j
+
+
+def _describe(write: _Write) -> str:
+    if isinstance(write, outbox_extra.Sent):
+        return f"alert {write.outbox_id} as sent"
+    if isinstance(write, Release):
+        return f"alert {write.outbox_id} as handed back"
+    return write.what
 
 
 # --- The deliverer -----------------------------------------------------------------------------------
@@ -405,9 +451,12 @@ class Deliverer:
         clock: Callable[[], datetime] = utc_now,
         retry_base: float = RETRY_BASE_SECONDS,
         retry_cap: float = RETRY_CAP_SECONDS,
+        claim_lease: float = CLAIM_LEASE_SECONDS,
     ) -> None:
         if concurrency < 1 or batch < 1 or max_attempts < 1:
             raise ValueError("concurrency, batch and max_attempts must be at least 1")
+        if claim_lease <= 0:
+            raise ValueError("claim_lease must be positive")
         self._bot = bot
         self._token = bot.token
         self._sessions = sessions
@@ -419,6 +468,8 @@ class Deliverer:
         self._clock = clock
         self._retry_base = retry_base
         self._retry_cap = retry_cap
+        self._lease = claim_lease
+        self._held: set[int] = set()  # claimed, no outcome yet: run renews these claims
         self._gate: _Gate | None = None
         self._writer = _Writer(sessions)
         self._chats: dict[int, _Chat] = {}
@@ -437,9 +488,8 @@ class Deliverer:
         """
         self._loop = asyncio.get_running_loop()
         wake = self._wake_event()
-        released = await asyncio.to_thread(self._release_stale)
-        if released:
-            log.info("put back %d alerts left claimed by a stopped sender", released)
+        await self._keep_claims_once()
+        keeper = asyncio.create_task(self._keep_claims(), name="renew-outbox-claims")
         try:
             while not stop.is_set():
                 try:
@@ -452,7 +502,24 @@ class Deliverer:
                     continue
                 await self._rest(stop, wake, idle)
         finally:
+            keeper.cancel()
+            await asyncio.gather(keeper, return_exceptions=True)
             await self._writer.flush()
+
+    async def _keep_claims(self) -> None:
+        """Every third of the lease: renew this sender's claims, put back other senders' stale ones."""
+        while True:
+            await asyncio.sleep(self._lease / 3)
+            await self._keep_claims_once()
+
+    async def _keep_claims_once(self) -> None:
+        try:
+            released = await asyncio.to_thread(self._renew_and_release, list(self._held))
+        except Exception:
+            log.exception("could not renew the outbox claims")
+            return
+        if released:
+            log.info("put back %d alerts left claimed by a sender that stopped", released)
 
     def wake(self) -> None:
         """Look at the outbox now (the pipeline just queued alerts); safe from any thread."""
@@ -475,27 +542,40 @@ class Deliverer:
 
     async def _pass(self, stop: asyncio.Event | None) -> DeliveryReport:
         self._wake_event().clear()
-        if self._gate is None:
-            self._gate = _Gate(self._limits.per_second)
+        gate = self._gate = self._gate or _Gate(self._limits.per_second)
         run = _Pass(batch=self._batch)
         workers = [asyncio.create_task(self._worker(run)) for _ in range(self._concurrency)]
+        watcher = asyncio.create_task(self._watch(stop, run, gate)) if stop is not None else None
         try:
-            await self._feed(run, stop)
-        except BaseException:  # cancelled: no new request, but let those in flight end and record them
+            try:
+                await self._feed(run)
+            finally:
+                for _ in workers:
+                    run.ready.put_nowait(None)
+            await asyncio.wait(workers)
+        except BaseException:  # cancelled: no new request, but those in flight end and are recorded
             run.stopping.set()
-            self._gate.wake()
+            gate.wake()
+            await asyncio.wait(workers)
             raise
         finally:
-            for _ in workers:
-                run.ready.put_nowait(None)
-            await asyncio.wait(workers)
+            if watcher is not None:
+                watcher.cancel()
+                await asyncio.gather(watcher, return_exceptions=True)
             await self._writer.flush()
             self._prune(time.monotonic())
         return run.report()
 
-    async def _feed(self, run: _Pass, stop: asyncio.Event | None) -> None:
+    @staticmethod
+    async def _watch(stop: asyncio.Event, run: _Pass, gate: _Gate) -> None:
+        """Stop the pass when `stop` is set: unstarted alerts go back, requests in flight finish."""
+        await stop.wait()
+        run.stopping.set()
+        gate.wake()
+
+    async def _feed(self, run: _Pass) -> None:
         """Claim batches while there are due alerts, keeping at most about two batches in memory."""
-        while stop is None or not stop.is_set():
+        while not run.stopping.is_set():
             while run.queued >= self._batch:
                 run.space.clear()
                 await run.space.wait()
@@ -513,11 +593,8 @@ class Deliverer:
                 return
             if not prepared:
                 return
+            self._held.update(p.item.id for p in prepared)
             run.add(prepared)
-        if stop is not None and stop.is_set():
-            run.stopping.set()
-            if self._gate is not None:
-                self._gate.wake()
 
     async def _worker(self, run: _Pass) -> None:
         while (chat_id := await run.ready.get()) is not None:
@@ -671,18 +748,24 @@ class Deliverer:
             chat.deferred[item.id] = until
             chat.tail = max(chat.tail, until)
             heapq.heappush(self._slots, until)
-            self._release(item, retry_at=self._at(until, now), error=error)
+            self._release(
+                item, retry_at=self._at(until, now), error=f"429 flood control: retry after {seconds:g} s"
+            )
             run.failed += 1
         elif isinstance(exc, ChatMigrated):
             new_chat_id = exc.new_chat_id
             log.warning("chat %d became supergroup %d: moving its subscription", item.chat_id, new_chat_id)
             now_utc = self._clock()
-            self._writer.add(
-                f"the move of chat {item.chat_id} to {new_chat_id}",
-                lambda s: outbox_extra.migrate_chat(s, item.chat_id, new_chat_id, now=now_utc),
+            # Handed back first: the move takes the alert along (or, if the new chat is a subscriber
+            # already, the old chat is deactivated and the alert dies with its other ones).
+            self._release(item, retry_at=now_utc, error=error)
+            self._record(
+                _Call(
+                    f"the move of chat {item.chat_id} to {new_chat_id}",
+                    lambda s: self._migrate(s, item.chat_id, new_chat_id, now_utc),
+                )
             )
             run.migrated[item.chat_id] = new_chat_id
-            self._release(item, retry_at=now_utc, error=error)
             run.failed += 1
         elif isinstance(exc, Forbidden) or (
             isinstance(exc, BadRequest) and _CHAT_GONE in exc.message.lower()
@@ -690,9 +773,11 @@ class Deliverer:
             log.info("chat %d is gone (%s): deactivated", item.chat_id, error)
             now_utc = self._clock()
             self._dead(item, error, run)
-            self._writer.add(
-                f"the deactivation of chat {item.chat_id}",
-                lambda s: store.deactivate_subscriber(s, item.chat_id, now=now_utc),
+            self._record(
+                _Call(
+                    f"the deactivation of chat {item.chat_id}",
+                    lambda s: store.deactivate_subscriber(s, item.chat_id, now=now_utc),
+                )
             )
             run.gone.add(item.chat_id)
             run.deactivated += 1
@@ -707,13 +792,7 @@ class Deliverer:
             self._retry(item, error, run)
 
     def _sent(self, item: OutboxItem, message_id: int, run: _Pass, *, edited: bool) -> None:
-        now = self._clock()
-        self._writer.add(
-            f"alert {item.id} as sent",
-            lambda s: store.mark_sent(
-                s, item.id, telegram_message_id=message_id, sent_version=item.event_version, now=now
-            ),
-        )
+        self._record(outbox_extra.Sent(item.id, message_id, item.event_version, self._clock()))
         if edited:
             run.edited += 1
         else:
@@ -733,21 +812,37 @@ class Deliverer:
             return
         delay = backoff_seconds(item.attempts, base=self._retry_base, cap=self._retry_cap)
         retry_at = self._clock() + timedelta(seconds=delay)
-        self._writer.add(
-            f"alert {item.id} as failed",
-            lambda s: store.mark_failed(s, item.id, error=error, retry_at=retry_at),
+        self._record(
+            _Call(
+                f"alert {item.id} as failed",
+                lambda s: store.mark_failed(s, item.id, error=error, retry_at=retry_at),
+                item.id,
+            )
         )
         run.failed += 1
 
     def _dead(self, item: OutboxItem, error: str, run: _Pass) -> None:
-        self._writer.add(f"alert {item.id} as dead", lambda s: store.mark_dead(s, item.id, error=error))
+        self._record(
+            _Call(f"alert {item.id} as dead", lambda s: store.mark_dead(s, item.id, error=error), item.id)
+        )
         run.dead += 1
 
     def _release(
         self, item: OutboxItem, *, retry_at: datetime, error: str | None, forget_message: bool = False
     ) -> None:
-        release = Release(item.id, retry_at, error, forget_message)
-        self._writer.add(f"alert {item.id} as handed back", lambda s: outbox_extra.release(s, [release]))
+        self._record(Release(item.id, retry_at, error, forget_message))
+
+    def _record(self, write: _Write) -> None:
+        """Queue an outcome; an alert with one is no longer held (its claim needs no renewing)."""
+        outbox_id = write.outbox_id
+        if outbox_id is not None:
+            self._held.discard(outbox_id)
+        self._writer.add(write)
+
+    @staticmethod
+    def _migrate(session: Session, old_chat_id: int, new_chat_id: int, now: datetime) -> None:
+        if not store.migrate_chat(session, old_chat_id, new_chat_id):
+            store.deactivate_subscriber(session, old_chat_id, now=now)
 
     # --- Helpers ---
 
@@ -772,9 +867,11 @@ class Deliverer:
             return [_Prepared(i, exc) for i in items]
         return [_Prepared(i, texts[key]) for i, key in zip(items, keys, strict=True)]
 
-    def _release_stale(self) -> int:
+    def _renew_and_release(self, held: list[int]) -> int:
+        now = self._clock()
         with self._sessions.begin() as session:
-            return store.release_stale_claims(session, claimed_before=self._clock())
+            outbox_extra.renew_claims(session, held, now=now)
+            return store.release_stale_claims(session, claimed_before=now - timedelta(seconds=self._lease))
 
     def _chat(self, chat_id: int) -> _Chat:
         chat = self._chats.get(chat_id)
