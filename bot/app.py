@@ -186,6 +186,8 @@ async def serve(application: BotApp, settings: Settings, stop: asyncio.Event | N
         await application.shutdown()
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
 
 
 def _file_url(base_url: str) -> str:
