@@ -545,12 +545,26 @@ class Conversation:
         for row in rows:
             state = "⛔" if row.disabled else ("⚠️" if row.consecutive_errors else "✅")
             last = _when(row.last_success_at, request.now, lang)
-            line = f"{state} <b>{html.escape(row.name)}</b> · {t(lang, 'feeds.last_ok', when=last)}"
+            name = f"<b>{html.escape(row.name)}</b> <code>{html.escape(row.id)}</code>"
+            line = f"{state} {name} · {t(lang, 'feeds.last_ok', when=last)}"
             if row.consecutive_errors:
                 error = html.escape((row.last_error or "")[:120])
                 line += " · " + t(lang, "feeds.errors", count=row.consecutive_errors, error=error)
             lines.append(line)
         return Reply(tuple(_pack(lines)), language=lang)
+
+    def enable_feed(self, request: Request, argument: str) -> Reply:
+        """/enablefeed <id> (admins): poll a disabled feed again, its errors forgotten."""
+        lang = self.language(request)
+        if not request.is_bot_admin:
+            return Reply.one(t(lang, "admin.only"), lang)
+        feed_id = argument.strip()
+        if not feed_id:
+            return Reply.one(t(lang, "enablefeed.usage"), lang)
+        with self._sessions.begin() as session:
+            found = store.enable_feed(session, feed_id[:64])
+        key = "enablefeed.done" if found else "enablefeed.unknown"
+        return Reply.one(t(lang, key, feed=html.escape(feed_id[:64])), lang)
 
     def stats(self, request: Request) -> Reply:
         """/stats (admins): subscribers, events and the outbox."""

@@ -408,6 +408,7 @@ COMMANDS: Final[dict[str, tuple[Callable[[Conversation, Request, str], Reply | N
     "resume": (lambda c, r, a: c.mute(r, False), True),
     "feeds": (lambda c, r, a: c.feeds(r), False),
     "stats": (lambda c, r, a: c.stats(r), False),
+    "enablefeed": (Conversation.enable_feed, False),
 }
 MENU: Final = (
     "subscribe",

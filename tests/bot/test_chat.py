@@ -803,6 +803,30 @@ def test_feeds_and_stats_are_for_bot_admins_only(
     assert "1" in stats  # subscriptions
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_an_admin_re_enables_a_disabled_feed(
+    conversation: Conversation, sessions: sessionmaker[Session], lang: str
+) -> None:
+    with sessions.begin() as session:
+        store.sync_feeds(session, [FEED])
+        for _ in range(3):
+            store.record_fetch(session, FEED.id, ok=False, error="HTTP 500", now=NOW, disable_threshold=3)
+    assert FEED.id not in text_of(conversation.enable_feed(request(71, lang), FEED.id))  # not an admin
+    assert "/enablefeed" in text_of(conversation.enable_feed(request(ADMIN, lang, admin=True), ""))
+    assert "nope" in text_of(conversation.enable_feed(request(ADMIN, lang, admin=True), "nope"))
+    with sessions() as session:
+        row = store.feed_state(session, FEED.id)
+        assert row is not None
+        assert row.disabled
+    done = text_of(conversation.enable_feed(request(ADMIN, lang, admin=True), FEED.id))
+    assert FEED.id in done
+    with sessions() as session:
+        row = store.feed_state(session, FEED.id)
+        assert row is not None
+        assert not row.disabled
+        assert row.consecutive_errors == 0
+
+
 # --- groups, channels and forum topics ---------------------------------------------------------------------
 
 
