@@ -13,13 +13,14 @@ TORCH_VERSION ?= 2.13.0
 TORCH_INDEX   ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test lint typecheck unit run bench
+.PHONY: help setup test lint typecheck unit run bench audit
 
 help:
 	@echo "make setup   create $(VENV) and install the project with its dev tools"
 	@echo "make test    setup, then ruff, mypy and pytest"
 	@echo "make run     setup, then python -m bot run"
 	@echo "make bench   setup, then the summariser benchmarks (need ../shared)"
+	@echo "make audit   setup, then pip-audit: known vulnerabilities in the installed dependencies"
 
 setup: $(STAMP)
 
@@ -51,3 +52,8 @@ run: setup
 bench: setup
 	$(BIN)/python -m bench.easc_rouge
 	$(BIN)/python -m bench.ant_speed
+
+# Fails when a dependency has a known vulnerability. A package the vulnerability service does not
+# answer for is reported as skipped (as on machines that reach only a package mirror).
+audit: setup
+	$(BIN)/pip-audit --skip-editable --progress-spinner off
