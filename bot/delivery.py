@@ -93,6 +93,14 @@ FALLBACK_LANGUAGE: Final = "ar"
 NO_PREVIEW: Final = LinkPreviewOptions(is_disabled=True)
 _EDIT_GONE: Final = ("message to edit not found", "message can't be edited", "message can\u2019t be edited")
 _CHAT_GONE: Final = "chat not found"
+# The chat exists but the bot may not write there (lost its rights in a group or channel): for our
+# purposes the chat is gone until someone adds the bot back (which re-activates it).
+_NO_RIGHTS: Final = (
+    "not enough rights",
+    "have no rights",
+    "chat_write_forbidden",
+    "need administrator rights",
+)
 _NOT_MODIFIED: Final = "message is not modified"
 _PRUNE_EVERY: Final = 1024  # requests between two prunings of the per-chat state
 _FORGET_DEFERRED_AFTER: Final = 300.0  # seconds past its slot a deferral no one claimed is forgotten
@@ -768,7 +776,8 @@ class Deliverer:
             run.migrated[item.chat_id] = new_chat_id
             run.failed += 1
         elif isinstance(exc, Forbidden) or (
-            isinstance(exc, BadRequest) and _CHAT_GONE in exc.message.lower()
+            isinstance(exc, BadRequest)
+            and (_CHAT_GONE in exc.message.lower() or any(r in exc.message.lower() for r in _NO_RIGHTS))
         ):
             log.info("chat %d is gone (%s): deactivated", item.chat_id, error)
             now_utc = self._clock()
@@ -781,6 +790,10 @@ class Deliverer:
             )
             run.gone.add(item.chat_id)
             run.deactivated += 1
+        elif isinstance(exc, BadRequest) and "thread not found" in exc.message.lower():
+            # The forum topic was deleted: the alert cannot go where it was asked to.
+            log.warning("Telegram refused %s (the topic is gone): %s", where, error)
+            self._dead(item, error, run)
         elif isinstance(exc, BadRequest):
             log.error("Telegram refused %s: %s", where, error)
             self._dead(item, error, run)

@@ -392,7 +392,7 @@ async def test_retry_after_hands_the_alert_back_and_pauses_sending(
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("gone", ["block", "forget_chat"])
+@pytest.mark.parametrize("gone", ["block", "forget_chat", "no_rights"])
 async def test_a_chat_that_is_gone_is_deactivated_and_its_alerts_die(
     sessions: sessionmaker[Session], telegram: FakeTelegram, gone: str
 ) -> None:
@@ -400,7 +400,15 @@ async def test_a_chat_that_is_gone_is_deactivated_and_its_alerts_die(
     first, second = add_event(sessions, "guid:1"), add_event(sessions, "guid:2")
     queue(sessions, first, [1, 2])
     queue(sessions, second, [1])
-    getattr(telegram, gone)(1)
+    if gone == "no_rights":  # a group where the bot may no longer write
+        telegram.fail(
+            "sendMessage",
+            status=400,
+            description="Bad Request: not enough rights to send text messages",
+            chat_id=1,
+        )
+    else:
+        getattr(telegram, gone)(1)
     async with bot_for(telegram) as bot:
         sender = deliverer(bot, sessions)
         assert await sender.deliver_due() == DeliveryReport(claimed=3, sent=1, dead=2, deactivated=1)
