@@ -17,6 +17,7 @@ import asyncio
 import html
 import logging
 import signal
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -76,6 +77,7 @@ class Runtime:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     metrics_server: HTTPServer | None = None
+    current_poll: asyncio.Future[PollReport] | None = None
     _election_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def is_leader(self) -> bool:
@@ -179,6 +181,9 @@ async def serve(application: BotApp, settings: Settings, stop: asyncio.Event | N
     finally:
         if application.updater is not None and application.updater.running:
             await application.updater.stop()
+        runtime = application.bot_data.get("runtime")
+        if isinstance(runtime, Runtime) and runtime.current_poll is not None:
+            runtime.current_poll.cancel()  # else the JobQueue waits for it (a stalled feed: a minute)
         if application.running:
             await application.stop()
         if application.post_stop is not None:
@@ -205,63 +210,17 @@ async def _post_init(application: BotApp, runtime: Runtime) -> None:
         runtime.metrics_server = start_metrics(
             runtime.sessions, host=settings.metrics_host, port=settings.metrics_port
         )
-    gazetteer = runtime.gazetteer
-
-    def render(session: Session, event_id: int, language: str) -> str | None:
-        view = alert_view(session, event_id, gazetteer)
-        return None if view is None else render_alert(view, language)
-
-    deliverer = Deliverer(
-        application.bot,
-        runtime.sessions,
-        render,
-        limits=Limits(per_second=float(settings.alerts_per_second)),
-    )
-    runtime.deliverer = deliverer
-    runtime.tasks.append(asyncio.create_task(deliverer.run(runtime.stop), name="deliver-alerts"))
-
-    async def feed_disabled(feed_id: str, error: str) -> None:
-        await _tell_admins(application, settings, feed_id, error)
-
-    pipeline = Pipeline(
-        runtime.sessions,
-        runtime.fetcher,
-        executor=runtime.executor,
-        disable_after=settings.feed_disable_after,
-        on_feed_disabled=feed_disabled,
-    )
-    runtime.pipeline = pipeline
-
-    async def poll() -> None:
-        if not await runtime.is_leader():
-            return  # another process polls
-        report = await pipeline.poll(runtime.feeds)
-        log.info("%s", _poll_line(report))
-        if report.alerts_queued:
-            deliverer.wake()
-
     job_queue = application.job_queue
     if job_queue is None:  # the job-queue extra is a dependency: this is an installation error
         raise RuntimeError(
             "python-telegram-bot's JobQueue is missing: install python-telegram-bot[job-queue]"
         )
-    schedule_polling(job_queue, poll, interval=settings.poll_interval_seconds)
-
-    async def lead(_: ContextTypes.DEFAULT_TYPE) -> None:
-        leading = await runtime.is_leader()
-        updater = application.updater
-        if settings.webhook_url or updater is None:
-            return
-        try:
-            if leading and not updater.running:
-                await updater.start_polling(allowed_updates=Update.ALL_TYPES)
-            elif not leading and updater.running:
-                await updater.stop()
-        except RuntimeError as exc:  # started or stopped meanwhile by someone else
-            log.debug("updater: %s", exc)
-
+    deliverer = _start_delivery(application, runtime)
+    schedule_polling(
+        job_queue, _poller(application, runtime, deliverer), interval=settings.poll_interval_seconds
+    )
     job_queue.run_repeating(
-        lead,
+        _leader_job(application, runtime),
         interval=LEADER_CHECK_SECONDS,
         first=0,
         name="leader",
@@ -269,7 +228,7 @@ async def _post_init(application: BotApp, runtime: Runtime) -> None:
     )
 
     async def digests(_: ContextTypes.DEFAULT_TYPE) -> None:
-        sent = await send_digests(application.bot, runtime.sessions, datetime.now(UTC), gazetteer)
+        sent = await send_digests(application.bot, runtime.sessions, datetime.now(UTC), runtime.gazetteer)
         if sent:
             log.info("daily digests sent: %d", sent)
 
@@ -287,6 +246,86 @@ async def _post_init(application: BotApp, runtime: Runtime) -> None:
         "webhook" if settings.webhook_url else "long polling",
         runtime.engine.url.render_as_string(hide_password=True),
     )
+
+
+def _start_delivery(application: BotApp, runtime: Runtime) -> Deliverer:
+    """The outbox sender, running as a task until `runtime.stop` is set."""
+    gazetteer = runtime.gazetteer
+
+    def render(session: Session, event_id: int, language: str) -> str | None:
+        view = alert_view(session, event_id, gazetteer)
+        return None if view is None else render_alert(view, language)
+
+    deliverer = Deliverer(
+        application.bot,
+        runtime.sessions,
+        render,
+        limits=Limits(per_second=float(runtime.settings.alerts_per_second)),
+    )
+    runtime.deliverer = deliverer
+    runtime.tasks.append(asyncio.create_task(deliverer.run(runtime.stop), name="deliver-alerts"))
+    return deliverer
+
+
+def _poller(application: BotApp, runtime: Runtime, deliverer: Deliverer) -> Callable[[], Awaitable[None]]:
+    """One poll of the feeds (on the leader only), then the sender woken and the admins told."""
+    settings = runtime.settings
+    disabled: list[tuple[str, str]] = []  # told to the admins in one message after the poll
+
+    async def feed_disabled(feed_id: str, error: str) -> None:
+        disabled.append((feed_id, error))
+
+    pipeline = Pipeline(
+        runtime.sessions,
+        runtime.fetcher,
+        executor=runtime.executor,
+        disable_after=settings.feed_disable_after,
+        on_feed_disabled=feed_disabled,
+    )
+    runtime.pipeline = pipeline
+
+    async def poll() -> None:
+        if not await runtime.is_leader():
+            return  # another process polls
+        # A task of its own, so that a stop can cancel a poll stuck on a slow feed.
+        runtime.current_poll = asyncio.ensure_future(pipeline.poll(runtime.feeds))
+        try:
+            report = await runtime.current_poll
+        except asyncio.CancelledError:
+            log.info("poll cancelled: the bot is stopping")
+            return
+        finally:
+            runtime.current_poll = None
+        log.info("%s", _poll_line(report))
+        if report.alerts_queued:
+            deliverer.wake()
+        if disabled:
+            batch = list(disabled)
+            disabled.clear()
+            await _tell_admins(application, settings, batch)
+
+    return poll
+
+
+def _leader_job(
+    application: BotApp, runtime: Runtime
+) -> Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+    """The job that keeps or takes the lead, and long-polls Telegram only while leading."""
+
+    async def lead(_: ContextTypes.DEFAULT_TYPE) -> None:
+        leading = await runtime.is_leader()
+        updater = application.updater
+        if runtime.settings.webhook_url or updater is None:
+            return
+        try:
+            if leading and not updater.running:
+                await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            elif not leading and updater.running:
+                await updater.stop()
+        except RuntimeError as exc:  # started or stopped meanwhile by someone else
+            log.debug("updater: %s", exc)
+
+    return lead
 
 
 async def _post_stop(_: BotApp, runtime: Runtime) -> None:
@@ -311,24 +350,27 @@ async def _post_shutdown(_: BotApp, runtime: Runtime) -> None:
     log.info("bot stopped")
 
 
-async def _tell_admins(application: BotApp, settings: Settings, feed_id: str, error: str) -> None:
-    """A feed was disabled after repeated failures: every admin hears of it."""
-    for admin in settings.admin_ids:
-        text = t(
+async def _tell_admins(application: BotApp, settings: Settings, feeds: Sequence[tuple[str, str]]) -> None:
+    """Feeds were disabled after repeated failures: every admin hears of them, in one message."""
+    lines = [
+        t(
             settings.default_language,
             "feeds.disabled_alert",
             feed=html.escape(feed_id),
             error=html.escape(error),
         )
+        for feed_id, error in feeds
+    ]
+    for admin in settings.admin_ids:
         try:
             await application.bot.send_message(
                 admin,
-                text,
+                "\n".join(lines)[:4000],
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         except TelegramError as exc:
-            log.warning("cannot tell admin %s that feed %s was disabled: %s", admin, feed_id, exc)
+            log.warning("cannot tell admin %s that %d feeds were disabled: %s", admin, len(lines), exc)
 
 
 def _poll_line(report: PollReport) -> str:

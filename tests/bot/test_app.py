@@ -27,9 +27,14 @@ async def test_admins_hear_of_a_disabled_feed(tmp_path: Path, telegram: FakeTele
     application = build_application(settings, feeds=[])
     telegram.block(501)
     async with application.bot:
-        await _tell_admins(application, settings, "sana-ar", "HTTP 503 <Service Unavailable>")
+        await _tell_admins(
+            application,
+            settings,
+            [("sana-ar", "HTTP 503 <Service Unavailable>"), ("bbc-ar", "timeout (read)")],
+        )
     [message] = telegram.messages(502)
     parse_html(message.text)
     assert "sana-ar" in message.text
     assert "HTTP 503 &lt;Service Unavailable&gt;" in message.text
+    assert "bbc-ar" in message.text  # one message for every feed disabled in a poll
     assert not telegram.messages(501)

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot.feed_server import FeedServer, article_page, rss_feed, seed_article, teaser_item
+from tests.bot.bot_process import BotProcess
+from tests.bot.feed_server import FeedServer, Route, article_page, rss_feed, seed_article, teaser_item
 from tests.bot.telegram_server import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,3 +119,39 @@ def test_subscribe_alert_location_and_sigterm(
     assert bot_process.returncode == 0, err[-3000:]
     assert telegram.token not in out + err
     assert "Traceback" not in err, err[-3000:]
+
+
+def test_sigterm_during_a_stalled_poll_exits_promptly(
+    tmp_path: Path, feed_server: FeedServer, telegram: FakeTelegram
+) -> None:
+    """A feed that trickles its body would hold a poll for a minute; a stop cancels the poll."""
+    feed_server.add_route("/slow.xml", Route(body=rss_feed([]) * 50, trickle=1.0, chunk_size=16))
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(
+        "feeds:\n"
+        "  - id: slow\n"
+        "    name: Slow\n"
+        f"    url: {feed_server.url('/slow.xml')}\n"
+        "    language: en\n"
+        f"    homepage: {feed_server.url('/')}\n"
+        "    full_text: true\n",
+        encoding="utf-8",
+    )
+    settings = {
+        "TELEGRAM_BOT_TOKEN": telegram.token,
+        "TELEGRAM_API_BASE_URL": telegram.base_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        "FEEDS_FILE": str(feeds),
+        "POLL_INTERVAL_SECONDS": "2",
+    }
+    with BotProcess(settings, cwd=tmp_path) as bot:
+        bot.wait_for_log("bot started", timeout=90)
+        deadline = time.monotonic() + 30
+        while feed_server.count("/slow.xml") == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert feed_server.count("/slow.xml") >= 1
+        time.sleep(1)  # the poll is now stuck in the trickling body
+        started = time.monotonic()
+        assert bot.terminate(timeout=60) == 0, bot.output[-3000:]
+        assert time.monotonic() - started < 20
+        assert "poll cancelled" in bot.output
