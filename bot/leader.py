@@ -13,6 +13,7 @@ The leader polls the feeds and, in long-polling mode, Telegram's updates (Telegr
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -55,7 +56,9 @@ class AdvisoryLockElection:
                 log.warning("leader: lost the database connection; stepping down")
                 self._drop()
         try:
-            connection = self._engine.connect()
+            # Autocommit: the lock is held by the session, and no transaction stays open between
+            # checks ("idle in transaction" would hold back VACUUM and may be killed by a timeout).
+            connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         except DBAPIError as exc:
             log.warning("leader: cannot reach the database: %s", exc.orig)
             return False
@@ -63,7 +66,6 @@ class AdvisoryLockElection:
             acquired = bool(
                 connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key}).scalar()
             )
-            connection.commit()  # end the implicit transaction; the session-level lock stays
         except DBAPIError:
             connection.close()
             return False
@@ -78,11 +80,8 @@ class AdvisoryLockElection:
         """Give up leadership (at shut-down)."""
         if self._connection is None:
             return
-        try:
+        with contextlib.suppress(DBAPIError):
             self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key})
-            self._connection.commit()
-        except DBAPIError:
-            pass
         self._drop()
 
     def _drop(self) -> None:
