@@ -93,7 +93,7 @@ def mark_sent_many(session: Session, sent: Sequence[Sent]) -> None:
             "b_message_id": s.telegram_message_id,
             "b_now": s.now,
         }
-        for s in sent
+        for s in sorted(sent, key=lambda s: s.outbox_id)  # id order, as store.queue_alerts locks
     ]
     session.connection().execute(stmt, params)
     session.flush()
@@ -147,7 +147,7 @@ def release(session: Session, releases: Sequence[Release]) -> int:
             "b_error": r.error,
             "b_forget": r.forget_message,
         }
-        for r in releases
+        for r in sorted(releases, key=lambda r: r.outbox_id)  # id order, as store.queue_alerts locks
     ]
     result = session.connection().execute(stmt, params)
     session.flush()

@@ -976,6 +976,10 @@ def queue_alerts(
         )
         queued += len(session.execute(stmt).all())
     stale = and_(OutboxRow.event_id == event.id, OutboxRow.event_version < event.version)
+    if session.get_bind().dialect.name == "postgresql":
+        # Lock the rows to revise in id order first, the order the sender writes them in: two
+        # transactions taking the same rows in different orders deadlock.
+        session.execute(select(OutboxRow.id).where(stale).order_by(OutboxRow.id).with_for_update())
     # Not delivered yet: the sender renders the event as it is when it sends, so only the number moves.
     session.execute(
         update(OutboxRow)

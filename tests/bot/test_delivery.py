@@ -554,8 +554,11 @@ async def test_a_group_upgraded_to_a_supergroup_moves_and_gets_its_alert_there(
     request = MigratingRequest(-5, -1005)
     async with bot_for(telegram, request=request) as bot:
         sender = deliverer(bot, sessions)
-        assert await sender.deliver_due() == DeliveryReport(claimed=1, failed=1)
-        assert await sender.deliver_due() == DeliveryReport(claimed=1, sent=1)
+        # The move is recorded, and the alert due again at once: depending on timing the same pass
+        # or the next one sends it.
+        reports = [await sender.deliver_due(), await sender.deliver_due()]
+        assert (sum(r.claimed for r in reports), sum(r.failed for r in reports)) == (2, 1)
+        assert sum(r.sent for r in reports) == 1
     assert [(m.chat_id, m.text.endswith("&lt;en&gt;")) for m in telegram.messages()] == [(-1005, True)]
     with sessions() as session:
         assert store.get_subscriber(session, -5) is None
