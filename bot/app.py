@@ -78,6 +78,7 @@ class Runtime:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     metrics_server: HTTPServer | None = None
     current_poll: asyncio.Future[PollReport] | None = None
+    stopping: bool = False
     _election_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def is_leader(self) -> bool:
@@ -179,9 +180,11 @@ async def serve(application: BotApp, settings: Settings, stop: asyncio.Event | N
         await stop.wait()
         log.info("stopping")
     finally:
+        runtime = application.bot_data.get("runtime")
+        if isinstance(runtime, Runtime):
+            runtime.stopping = True  # the leader job must not start long polling again
         if application.updater is not None and application.updater.running:
             await application.updater.stop()
-        runtime = application.bot_data.get("runtime")
         if isinstance(runtime, Runtime) and runtime.current_poll is not None:
             runtime.current_poll.cancel()  # else the JobQueue waits for it (a stalled feed: a minute)
         if application.running:
@@ -315,7 +318,7 @@ def _leader_job(
     async def lead(_: ContextTypes.DEFAULT_TYPE) -> None:
         leading = await runtime.is_leader()
         updater = application.updater
-        if runtime.settings.webhook_url or updater is None:
+        if runtime.stopping or runtime.settings.webhook_url or updater is None:
             return
         try:
             if leading and not updater.running:
