@@ -44,6 +44,16 @@ def _update(update_id: int, text: str) -> dict[str, object]:
     }
 
 
+async def _post_when_listening(client: httpx.AsyncClient, url: str, body: str) -> httpx.Response:
+    """POST once the server listens: python-telegram-bot may call setWebhook before its server is up."""
+    for _ in range(100):
+        try:
+            return await client.post(url, content=body)
+        except httpx.ConnectError:
+            await asyncio.sleep(0.1)
+    return await client.post(url, content=body)
+
+
 @pytest.mark.asyncio
 async def test_webhook_mode_answers_posted_updates(tmp_path: Path, telegram: FakeTelegram) -> None:
     database_url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
@@ -72,7 +82,7 @@ async def test_webhook_mode_answers_posted_updates(tmp_path: Path, telegram: Fak
         assert call.params["secret_token"] == SECRET
         hook = f"http://127.0.0.1:{hook_port}/telegram"
         async with httpx.AsyncClient(trust_env=False) as client:
-            refused = await client.post(hook, content=json.dumps(_update(1, "/start")))
+            refused = await _post_when_listening(client, hook, json.dumps(_update(1, "/start")))
             assert refused.status_code == 403  # no secret: not Telegram
             accepted = await client.post(
                 hook,
