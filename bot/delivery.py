@@ -395,6 +395,7 @@ class _Writer:
     def _apply(self, writes: list[_Write]) -> None:
         try:
             with self._sessions.begin() as session:
+                store.lock_outbox(session)
                 _write_all(session, writes)
             return
         except Exception:
@@ -404,6 +405,7 @@ class _Writer:
         for write in writes:  # one bad write must not lose the others: one transaction each
             try:
                 with self._sessions.begin() as session:
+                    store.lock_outbox(session)
                     _write_all(session, [write])
             except Exception:
                 log.exception("could not record %s; a restart retries it", _describe(write))
@@ -883,6 +885,7 @@ class Deliverer:
     def _renew_and_release(self, held: list[int]) -> int:
         now = self._clock()
         with self._sessions.begin() as session:
+            store.lock_outbox(session)
             outbox_extra.renew_claims(session, held, now=now)
             return store.release_stale_claims(session, claimed_before=now - timedelta(seconds=self._lease))
 

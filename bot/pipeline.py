@@ -203,6 +203,10 @@ class Pipeline:
             except Exception:  # one feed's bug must not stop the others
                 log.exception("feed %s: poll failed", feed.id)
                 report.failed += 1
+                # A store that failed may have left the in-memory open events ahead of the
+                # database (a fingerprint of a rolled-back article): reload them next poll. The
+                # feed's validators were not saved, so its entries come again.
+                self._open = None
             done += 1
             if progress is not None:
                 progress(done, len(feeds))
@@ -224,14 +228,23 @@ class Pipeline:
         errors = (state.consecutive_errors if state else 0) + 1
         if result.status is FetchStatus.NOT_MODIFIED:
             await asyncio.to_thread(
-                self._record_fetch, feed.id, ok=True, now=now, not_modified=True,
-                etag=result.etag, last_modified=result.last_modified,
+                self._record_fetch,
+                feed.id,
+                ok=True,
+                now=now,
+                not_modified=True,
+                etag=result.etag,
+                last_modified=result.last_modified,
             )
             report.not_modified += 1
             return
         if result.status is FetchStatus.FAILED:
             record = await asyncio.to_thread(
-                self._record_fetch, feed.id, ok=False, now=now, error=result.error,
+                self._record_fetch,
+                feed.id,
+                ok=False,
+                now=now,
+                error=result.error,
                 next_attempt_at=next_attempt(errors, now),
             )
             report.failed += 1
@@ -271,8 +284,12 @@ class Pipeline:
         # The validators are saved only now that every entry is stored: a poll cut short (a crash, a
         # stop) fetches the whole feed again next time, instead of a 304 that would skip the rest.
         await asyncio.to_thread(
-            self._record_fetch, feed.id, ok=True, now=now,
-            etag=result.etag, last_modified=result.last_modified,
+            self._record_fetch,
+            feed.id,
+            ok=True,
+            now=now,
+            etag=result.etag,
+            last_modified=result.last_modified,
         )
 
     async def _prepare(self, feed: FeedConfig, entry: FeedEntry) -> tuple[str, str, AnalysisOutcome | None]:
@@ -381,7 +398,12 @@ class Pipeline:
             event_id = row.event_id
             if analysis["syria_related"]:
                 event_id = self._cluster(
-                    session, row.id, event_id, analysis=analysis, sig=sig, open_events=open_events,
+                    session,
+                    row.id,
+                    event_id,
+                    analysis=analysis,
+                    sig=sig,
+                    open_events=open_events,
                     report=report,
                 )
         return NewArticle(

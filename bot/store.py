@@ -951,6 +951,7 @@ def queue_alerts(
     longer match are revised too: a correction reaches everyone who saw the alert. Every target
     must be a subscriber (as `matching_subscribers` returns them).
     """
+    lock_outbox(session)
     table = _table(OutboxRow)
     rows = [
         {
@@ -976,10 +977,6 @@ def queue_alerts(
         )
         queued += len(session.execute(stmt).all())
     stale = and_(OutboxRow.event_id == event.id, OutboxRow.event_version < event.version)
-    if session.get_bind().dialect.name == "postgresql":
-        # Lock the rows to revise in id order first, the order the sender writes them in: two
-        # transactions taking the same rows in different orders deadlock.
-        session.execute(select(OutboxRow.id).where(stale).order_by(OutboxRow.id).with_for_update())
     # Not delivered yet: the sender renders the event as it is when it sends, so only the number moves.
     session.execute(
         update(OutboxRow)
@@ -1000,6 +997,21 @@ def queue_alerts(
     )
     session.flush()
     return queued + _rowcount(edits)
+
+
+OUTBOX_LOCK_KEY: Final = int.from_bytes(b"SYRIAOBX", "big") & 0x7FFF_FFFF_FFFF_FFFF
+
+
+def lock_outbox(session: Session) -> None:
+    """On PostgreSQL, take the transaction's turn at writing settled outbox rows.
+
+    The pipeline (revising alerts of an updated event) and the sender (recording what it sent) both
+    update many outbox rows in one transaction; taken in different orders, row locks deadlock (the
+    soak test saw it). Both take this advisory lock first, so they take turns. Claims use
+    SKIP LOCKED and need no turn. Released at commit or rollback; SQLite serialises writers anyway.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(OUTBOX_LOCK_KEY)))
 
 
 def claim_outbox(session: Session, limit: int, now: datetime) -> list[OutboxItem]:
