@@ -33,7 +33,7 @@ from bot.filters import (
 )
 from bot.i18n import governorate_label, language_for, t
 from bot.render import render_event_list
-from bot.resolve import PlaceChoice, PlaceResolver, Resolution
+from bot.resolve import PlaceChoice, PlaceResolver, Resolution, place_choice
 from bot.views import alert_views
 from summarizer.gazetteer import Gazetteer
 from summarizer.models import GOVERNORATES, Place
@@ -606,20 +606,9 @@ class Conversation:
     def _choice(self, place_id: str) -> PlaceChoice | None:
         """The gazetteer entry with this id as a choice (None: no such place, e.g. an old button)."""
         try:
-            place = self._gazetteer.get(place_id)
+            return place_choice(self._gazetteer.get(place_id))
         except KeyError:
             return None
-        kind = place.kind if place.kind in ("governorate", "district") else "place"
-        return PlaceChoice(
-            kind=kind,  # type: ignore[arg-type]
-            place_id=place.id,
-            governorate=place.governorate,
-            district=place.district,
-            name_en=place.name_en,
-            name_ar=place.name_ar or None,
-            lat=place.lat,
-            lon=place.lon,
-        )
 
     def _district_label(self, district: str, lang: str) -> str:
         """A district, stored by its English name, in `lang` (with its governorate)."""

@@ -15,7 +15,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -183,16 +183,15 @@ def command(
     """A handler for a command whose argument is the rest of the message."""
 
     async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        deps = deps_of(context)
-        request = request_of(update, deps)
-        message = update.effective_message
-        if request is None or message is None or message.text is None:
+        received = _text_of(update, context)
+        if received is None:
             return
-        if not await _admit(context, deps, request, message.text):
+        deps, request, text = received
+        if not await _admit(context, deps, request, text):
             return
         if needs_admin and request.chat_kind != Chat.PRIVATE:
             request = _with_admin(request, await is_chat_admin(update, context))
-        reply = await asyncio.to_thread(method, deps.conversation, request, _argument(message.text))
+        reply = await asyncio.to_thread(method, deps.conversation, request, _argument(text))
         if reply is not None:
             await send_reply(context, request, reply)
 
@@ -225,16 +224,17 @@ def _argument(text: str) -> str:
 
 
 def _with_admin(request: Request, admin: bool) -> Request:
-    return Request(
-        chat_id=request.chat_id,
-        chat_kind=request.chat_kind,
-        user_id=request.user_id,
-        user_language=request.user_language,
-        thread_id=request.thread_id,
-        is_bot_admin=request.is_bot_admin,
-        is_chat_admin=admin,
-        now=request.now,
-    )
+    return replace(request, is_chat_admin=admin)
+
+
+def _text_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Deps, Request, str] | None:
+    """The dependencies, the request and the text of a text message (None for anything else)."""
+    deps = deps_of(context)
+    request = request_of(update, deps)
+    message = update.effective_message
+    if request is None or message is None or message.text is None:
+        return None
+    return deps, request, message.text
 
 
 # --- handlers that are not plain commands -------------------------------------------------------------
@@ -242,15 +242,14 @@ def _with_admin(request: Request, admin: bool) -> Request:
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A plain message: a place name gets its latest events."""
-    deps = deps_of(context)
-    request = request_of(update, deps)
-    message = update.effective_message
-    if request is None or message is None or message.text is None:
+    received = _text_of(update, context)
+    if received is None:
         return
+    deps, request, text = received
     # Chatter in a group (the bot sees it when it is an admin or privacy mode is off): stay quiet.
-    if not await _admit(context, deps, request, message.text, quiet=request.chat_kind != Chat.PRIVATE):
+    if not await _admit(context, deps, request, text, quiet=request.chat_kind != Chat.PRIVATE):
         return
-    reply = await asyncio.to_thread(deps.conversation.plain_text, request, message.text.strip())
+    reply = await asyncio.to_thread(deps.conversation.plain_text, request, text.strip())
     if reply is not None:
         await send_reply(context, request, reply)
 
@@ -271,15 +270,14 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A command the bot does not have."""
-    deps = deps_of(context)
-    request = request_of(update, deps)
-    message = update.effective_message
-    if request is None or message is None or message.text is None:
+    received = _text_of(update, context)
+    if received is None:
         return
-    command_word, _, addressee = message.text.split()[0].partition("@")
+    deps, request, text = received
+    command_word, _, addressee = text.split()[0].partition("@")
     if request.chat_kind != Chat.PRIVATE and addressee.lower() != (context.bot.username or "").lower():
         return  # in a group, a command we lack is most likely another bot's
-    if not await _admit(context, deps, request, message.text):
+    if not await _admit(context, deps, request, text):
         return
     name = command_word
     reply = await asyncio.to_thread(deps.conversation.unknown_command, request, name)
@@ -357,15 +355,14 @@ async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def on_summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/summary <url>: fetch, summarise and tag one article."""
-    deps = deps_of(context)
-    request = request_of(update, deps)
-    message = update.effective_message
-    if request is None or message is None or message.text is None:
+    received = _text_of(update, context)
+    if received is None:
         return
-    if not await _admit(context, deps, request, message.text):
+    deps, request, text = received
+    if not await _admit(context, deps, request, text):
         return
     lang = await asyncio.to_thread(deps.conversation.language, request)
-    url = _argument(message.text)
+    url = _argument(text)
     if not url:
         await send_reply(context, request, Reply.one(t(lang, "summary.usage"), lang))
         return

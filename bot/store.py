@@ -900,13 +900,13 @@ def matching_subscribers(
         )
         .order_by(SubscriptionRow.chat_id, SubscriptionRow.id)
     )
-    event_text: str | None = None
+    words: str | None = None
     targets: dict[tuple[int, int | None], AlertTarget] = {}
     for subscription, chat_thread, language in session.execute(stmt):
         if subscription.keyword:
-            if event_text is None:
-                event_text = _event_text(session, event.id)
-            if _normalise(subscription.keyword) not in event_text:
+            if words is None:
+                words = event_text(session, event.id)
+            if _normalise(subscription.keyword) not in words:
                 continue
         thread = subscription.message_thread_id if subscription.message_thread_id is not None else chat_thread
         key = (subscription.chat_id, thread)
@@ -918,7 +918,8 @@ def _matches(column: Any, values: Sequence[str]) -> Any:
     return or_(column.is_(None), column.in_(values)) if values else column.is_(None)
 
 
-def _event_text(session: Session, event_id: int) -> str:
+def event_text(session: Session, event_id: int) -> str:
+    """The titles and summaries of an event's articles, normalised as keyword filters compare them."""
     stmt = select(ArticleRow.title, ArticleRow.summary, ArticleRow.teaser).where(
         ArticleRow.event_id == event_id
     )
@@ -1222,11 +1223,6 @@ def bot_stats(session: Session, *, now: datetime) -> dict[str, int]:
         "alerts_dead": outbox.get("dead", 0),
         "outbox_lag_seconds": 0 if oldest_due is None else max(0, int((now - oldest_due).total_seconds())),
     }
-
-
-def event_text(session: Session, event_id: int) -> str:
-    """The titles and summaries of an event's articles, normalised as keyword filters compare them."""
-    return _event_text(session, event_id)
 
 
 def delivery_latency(

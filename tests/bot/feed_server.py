@@ -31,10 +31,11 @@ from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import islice
 from pathlib import Path
-from types import TracebackType
-from typing import Literal, Self
+from typing import Literal
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
+
+from tests.bot.loopback import LoopbackServer
 
 Compression = Literal["gzip", "br"]
 RSS_CONTENT_TYPE = "application/rss+xml; charset=utf-8"
@@ -164,8 +165,10 @@ def _not_modified(route: Route, headers: Mapping[str, str]) -> bool:
     return False
 
 
-class FeedServer:
+class FeedServer(LoopbackServer["_Server"]):
     """A scriptable HTTP server on 127.0.0.1; `start()`/`stop()` or use it as a context manager."""
+
+    name = "feed server"
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -174,44 +177,12 @@ class FeedServer:
         self._requests: list[RecordedRequest] = []
         self._in_flight = 0
         self.max_in_flight = 0  # the most requests handled at the same time since the last reset
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> Self:
-        """Listen on an ephemeral port of 127.0.0.1 and serve in a daemon thread."""
-        if self._server is None:
-            self._server = _Server(self)
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-            )
-            self._thread.start()
-        return self
+    def _make_server(self) -> _Server:
+        return _Server(self)
 
-    def stop(self) -> None:
-        """Stop serving; handlers still sleeping in a delay or trickle give up at once."""
-        if self._server is not None:
-            self._server.stopping.set()
-            self._server.shutdown()
-            self._server.server_close()
-            if self._thread is not None:
-                self._thread.join(timeout=5)
-            self._server = None
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        """The port the server listens on."""
-        if self._server is None:
-            raise RuntimeError("the feed server is not started")
-        return int(self._server.server_address[1])
+    def _before_stop(self, server: _Server) -> None:
+        server.stopping.set()  # handlers sleeping in a delay or trickle give up at once
 
     def url(self, path: str = "/") -> str:
         """The absolute http://127.0.0.1:PORT URL of `path`."""

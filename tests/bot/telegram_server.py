@@ -37,9 +37,10 @@ from email import policy
 from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import count
-from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.bot.loopback import LoopbackServer
 
 MAX_MESSAGE_LENGTH = 4096  # UTF-16 code units of the visible text, as Telegram counts
 MAX_CALLBACK_DATA_BYTES = 64
@@ -491,8 +492,10 @@ def _as_int(value: Any) -> int | None:
     return None
 
 
-class FakeTelegram:
+class FakeTelegram(LoopbackServer["_Server"]):
     """A scriptable Bot API server on 127.0.0.1; `start()`/`stop()` or use it as a context manager."""
+
+    name = "fake Telegram server"
 
     def __init__(
         self, token: str = "123456:TEST-token", *, bot_username: str = "syria_alerts_test_bot"
@@ -507,8 +510,6 @@ class FakeTelegram:
         self._cond = threading.Condition()
         self._generation = 0  # bumped on every change, for wait_for
         self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         self._calls: list[Call] = []
         self._messages: list[SentMessage] = []
         self._by_id: dict[tuple[int, int], SentMessage] = {}
@@ -574,40 +575,15 @@ class FakeTelegram:
         """Listen on an ephemeral port of 127.0.0.1 and serve in a daemon thread."""
         if self._server is None:
             self._stopping.clear()
-            self._server = _Server(self)
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-            )
-            self._thread.start()
-        return self
+        return super().start()
 
-    def stop(self) -> None:
-        """Stop serving; a getUpdates waiting for updates answers at once."""
-        if self._server is not None:
-            self._stopping.set()
-            with self._cond:
-                self._cond.notify_all()
-            self._server.shutdown()
-            self._server.server_close()
-            if self._thread is not None:
-                self._thread.join(timeout=5)
-            self._server = None
-            self._thread = None
+    def _make_server(self) -> _Server:
+        return _Server(self)
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        """The port the server listens on."""
-        if self._server is None:
-            raise RuntimeError("the fake Telegram server is not started")
-        return int(self._server.server_address[1])
+    def _before_stop(self, server: _Server) -> None:
+        self._stopping.set()  # a getUpdates waiting for updates answers at once
+        with self._cond:
+            self._cond.notify_all()
 
     @property
     def base_url(self) -> str:
