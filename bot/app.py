@@ -18,7 +18,7 @@ import html
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -44,11 +44,12 @@ from bot.leader import Election, election_for
 from bot.metrics import start_server as start_metrics
 from bot.models import FeedConfig
 from bot.ondemand import SummaryService
-from bot.pipeline import Pipeline, PollReport
+from bot.pipeline import Pipeline, PollReport, warm_up
 from bot.render import render_alert
 from bot.resolve import PlaceResolver
 from bot.scheduler import schedule_polling
 from bot.views import alert_view
+from bot.workers import WorkerPool
 from summarizer.gazetteer import Gazetteer
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ class Runtime:
     gazetteer: Gazetteer
     fetcher: Fetcher
     user_fetcher: Fetcher
-    executor: ThreadPoolExecutor
+    executor: Executor
     election: Election
     deliverer: Deliverer | None = None
     pipeline: Pipeline | None = None
@@ -109,7 +110,7 @@ def build_application(settings: Settings, feeds: list[FeedConfig]) -> BotApp:
             max_bytes=settings.max_download_bytes,
             request_hook=None if settings.allow_private_urls else public_only,
         ),
-        executor=ThreadPoolExecutor(max_workers=2, thread_name_prefix="analysis"),
+        executor=WorkerPool(settings.analysis_workers, warm_up=warm_up),
         election=election_for(engine),
     )
     application = (

@@ -41,6 +41,7 @@ class Settings:
     fetch_timeout_seconds: int = 20
     max_download_bytes: int = 5_000_000  # a feed or article page larger than this is refused
     feed_disable_after: int = 10  # consecutive failures before a feed is disabled (admins are told)
+    analysis_workers: int = 2  # processes that extract and analyse articles (CPU-bound)
     alerts_per_second: int = 30  # Telegram's overall flood limit for a bot; raise only for a local server
     # Webhook mode: set WEBHOOK_URL (the public HTTPS address Telegram posts to) to use it instead of
     # long polling; the bot listens on WEBHOOK_LISTEN:WEBHOOK_PORT under WEBHOOK_PATH.
@@ -98,6 +99,9 @@ class Settings:
             ),
             feed_disable_after=_positive(
                 "FEED_DISABLE_AFTER", get("FEED_DISABLE_AFTER"), defaults.feed_disable_after
+            ),
+            analysis_workers=_positive(
+                "ANALYSIS_WORKERS", get("ANALYSIS_WORKERS"), defaults.analysis_workers
             ),
             alerts_per_second=_positive(
                 "ALERTS_PER_SECOND", get("ALERTS_PER_SECOND"), defaults.alerts_per_second

@@ -299,7 +299,10 @@ class Pipeline:
         if entry.url and (not feed.full_text or len(text) < TEASER_CHARS):
             page = await self._fetcher.fetch(entry.url, accept=HTML_ACCEPT)
             if page.status is FetchStatus.OK:
-                extracted = await asyncio.to_thread(extract_article, page.body, entry.url, page.headers)
+                loop = asyncio.get_running_loop()
+                extracted = await loop.run_in_executor(
+                    self._executor, extract_article, page.body, entry.url, page.headers
+                )
                 if extracted is not None and len(extracted.text) > len(text):
                     text = extracted.text
             else:

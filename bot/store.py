@@ -954,6 +954,14 @@ def queue_alerts(
     """
     lock_outbox(session)
     table = _table(OutboxRow)
+    # An event is queued once and revised often (each new source): most calls insert nothing, so the
+    # rows it has are read first rather than re-inserted to conflict (thousands of rows a revision).
+    has_row = {
+        (chat_id, thread)
+        for chat_id, thread in session.execute(
+            select(OutboxRow.chat_id, OutboxRow.message_thread_id).where(OutboxRow.event_id == event.id)
+        )
+    }
     rows = [
         {
             "event_id": event.id,
@@ -967,16 +975,17 @@ def queue_alerts(
             "created_at": now,
         }
         for chat_id, thread in dict.fromkeys((t.chat_id, t.message_thread_id or NO_THREAD) for t in targets)
+        if (chat_id, thread) not in has_row
     ]
     queued = 0
-    for chunk in _chunks(rows, _CHUNK):
+    if rows:
+        # One cached statement, executed for many rows (SQLAlchemy batches them): no per-call compile.
         stmt = (
             _insert(session, table)
-            .values(chunk)
             .on_conflict_do_nothing(index_elements=["event_id", "chat_id", "message_thread_id"])
             .returning(table.c.id)
         )
-        queued += len(session.execute(stmt).all())
+        queued = len(session.execute(stmt, rows).all())
     stale = and_(OutboxRow.event_id == event.id, OutboxRow.event_version < event.version)
     # Not delivered yet: the sender renders the event as it is when it sends, so only the number moves.
     session.execute(

@@ -74,18 +74,16 @@ def clean_text(text: str) -> str:
     kept: list[str] = []
     in_block = False
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # Folding keeps line breaks, so the folded text splits into the same lines (one call, not one per line).
-    folded_lines = _fold(text).split("\n")
-    for line, folded_line in zip(text.split("\n"), folded_lines, strict=True):
-        stripped = line.strip()
+    lines = [line.strip() for line in text.split("\n")]
+    folded_lines = _fold_short(lines)
+    for stripped, folded in zip(lines, folded_lines, strict=True):
         if not stripped:
             kept.append("")
             continue
-        if len(stripped) > _MAX_FURNITURE_CHARS:  # no boilerplate pattern matches a line this long
+        if folded is None:  # no boilerplate pattern matches a line this long
             in_block = False
             kept.append(_strip_prefix(stripped, rules))
             continue
-        folded = folded_line.strip()
         if rules.block.fullmatch(folded):
             in_block = True
             continue
@@ -96,6 +94,17 @@ def clean_text(text: str) -> str:
             continue
         kept.append(_strip_prefix(stripped, rules))
     return "\n".join(kept).strip()
+
+
+def _fold_short(lines: list[str]) -> list[str | None]:
+    """The folded form of each line short enough to be boilerplate; None for the long ones.
+
+    Folding keeps line breaks, so the short lines are folded in one call and split back; the long
+    ones (most of an article's text) are never folded.
+    """
+    short = [line for line in lines if len(line) <= _MAX_FURNITURE_CHARS]
+    folded = iter(_fold("\n".join(short)).split("\n"))
+    return [next(folded).strip() if len(line) <= _MAX_FURNITURE_CHARS else None for line in lines]
 
 
 def _looks_like_headline(line: str) -> bool:

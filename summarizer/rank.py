@@ -163,7 +163,7 @@ def _lexrank(similarity: FloatArray, damping: float = 0.15) -> FloatArray:
 def _salience(sentences: Sequence[Sentence], terms: list[list[str]], salient: frozenset[str]) -> FloatArray:
     """1 for a sentence with an event word and a number (a toll), 0.5 for either, else 0."""
     return np.array([
-        0.5 * any(t in salient for t in sentence_terms) + 0.5 * bool(_NUMBER_RE.search(s.text))
+        0.5 * (not salient.isdisjoint(sentence_terms)) + 0.5 * bool(_NUMBER_RE.search(s.text))
         for s, sentence_terms in zip(sentences, terms, strict=True)
     ])
 

@@ -1,4 +1,4 @@
-"""Loading of the package's data files (YAML), validated, with the file and entry in any error.
+"""Loading of the package's data files (YAML, JSON), validated, with the file and entry in any error.
 
 Reading files that ship inside the package is the one input this pure package does; it happens
 lazily, once per table.
@@ -6,6 +6,7 @@ lazily, once per table.
 
 from __future__ import annotations
 
+import json
 from importlib import resources
 from typing import Any
 
@@ -18,7 +19,7 @@ class DataFileError(ValueError):
 
 def load_yaml(name: str) -> dict[str, Any]:
     """Parse `summarizer/data/<name>` as a YAML mapping."""
-    text = resources.files("summarizer").joinpath("data").joinpath(name).read_text(encoding="utf-8")
+    text = _read(name)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -26,6 +27,22 @@ def load_yaml(name: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise DataFileError(f"summarizer/data/{name}: expected a mapping at the top level")
     return data
+
+
+def load_json(name: str) -> dict[str, Any]:
+    """Parse `summarizer/data/<name>` as a JSON object."""
+    text = _read(name)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataFileError(f"summarizer/data/{name}: invalid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise DataFileError(f"summarizer/data/{name}: expected an object at the top level")
+    return data
+
+
+def _read(name: str) -> str:
+    return resources.files("summarizer").joinpath("data").joinpath(name).read_text(encoding="utf-8")
 
 
 def string_list(data: dict[str, Any], key: str, name: str) -> list[str]:

@@ -32,6 +32,8 @@ _UNFOLD = {"ا": "اأإآٱ", "ي": "يى", "ه": "هة"}
 _FOLDABLE_RE = re.compile("[أإآٱىة]")
 _TEXT_BREAK = f" {_BREAK_CHAR} "
 _WORD_CHAR_RE = re.compile(r"\w")
+# "وال" opening a word of six letters or more (a whitespace- or punctuation-delimited token).
+_WA_AL_RE = re.compile(r"(?<![^\W_])وال(?=[^\W_]{3})")
 _ARABIC_INDIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _ARABIC_INDIC_DIGIT_RE = re.compile("[٠-٩۰-۹]")
 # Arabic letters that carry no case: lowercasing is only for Latin script.
@@ -106,12 +108,10 @@ class Analyzer:
             raw = raw.lower()
         # Snowball wants the unfolded spelling (it reads teh marbuta), so stop words are matched
         # against every spelling that folds to one, rather than folding each token.
+        # Snowball leaves wa+al- in place: "والكتاب" is stemmed as "الكتاب" (words of six letters or more).
+        raw = _WA_AL_RE.sub("ال", raw)
         spellings = self.stopword_spellings
-        kept = [
-            w[1:] if w.startswith("وال") and len(w) > 5 else w  # Snowball leaves wa+al- in place
-            for w in _content_tokens(raw)
-            if w not in spellings
-        ]
+        kept = [w for w in _content_tokens(raw) if w not in spellings]
         stems = " ".join(self.stem_words(kept))
         if _FOLDABLE_RE.search(stems):
             stems = normalize_letters(stems)

@@ -36,6 +36,7 @@ def test_every_variable_is_read() -> None:
             "ADMIN_IDS": " 11, 22 ,33,",
             "DEFAULT_LANGUAGE": "EN",
             "LOG_LEVEL": "debug",
+            "ANALYSIS_WORKERS": "3",
         }
     )
     assert settings.telegram_bot_token == TOKEN
@@ -46,6 +47,7 @@ def test_every_variable_is_read() -> None:
     assert settings.admin_ids == (11, 22, 33)
     assert settings.default_language == "en"
     assert settings.log_level == "DEBUG"
+    assert settings.analysis_workers == 3
 
 
 def test_empty_values_mean_unset() -> None:
@@ -65,6 +67,7 @@ def test_empty_values_mean_unset() -> None:
         ("ADMIN_IDS", "12,abc"),
         ("DEFAULT_LANGUAGE", "fr"),
         ("LOG_LEVEL", "chatty"),
+        ("ANALYSIS_WORKERS", "0"),
         ("TELEGRAM_API_BASE_URL", "api.telegram.org/bot"),
         ("DATABASE_URL", "data/bot.sqlite3"),
     ],

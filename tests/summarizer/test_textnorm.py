@@ -51,6 +51,14 @@ def test_prefixed_arabic_forms_share_a_stem() -> None:
     assert len(next(iter(stems))) == 1
 
 
+def test_wa_al_forms_are_stemmed_and_stopped_as_their_al_forms() -> None:
+    analyzer = analyzer_for("ar")
+    assert analyzer.terms("والمدنيين") == analyzer.terms("المدنيين")
+    assert analyzer.terms("والذين قتلوا") == analyzer.terms("الذين قتلوا") == analyzer.terms("قتلوا")
+    assert analyzer.terms("«والمدنيين»") == analyzer.terms("المدنيين")  # after punctuation too
+    assert analyzer.terms("والدة") != analyzer.terms("الدة")  # "mother": too short to be wa+al-
+
+
 def test_english_inflections_share_a_stem_and_stop_words_go() -> None:
     analyzer = analyzer_for("en")
     assert analyzer.terms("killed") == analyzer.terms("killing") == analyzer.terms("kills")
