@@ -296,13 +296,17 @@ class Pipeline:
         """The entry's full text (fetched when the feed gives a teaser), analysed in the executor."""
         teaser = entry.summary
         text = entry.content or entry.summary
+        loop = asyncio.get_running_loop()
         if entry.url and (not feed.full_text or len(text) < TEASER_CHARS):
             page = await self._fetcher.fetch(entry.url, accept=HTML_ACCEPT)
             if page.status is FetchStatus.OK:
-                loop = asyncio.get_running_loop()
-                extracted = await loop.run_in_executor(
-                    self._executor, extract_article, page.body, entry.url, page.headers
-                )
+                try:
+                    extracted = await loop.run_in_executor(
+                        self._executor, extract_article, page.body, entry.url, page.headers
+                    )
+                except Exception:  # a page that breaks the extractor (or its worker): keep the teaser
+                    log.exception("feed %s: extraction of %s failed", feed.id, entry.url)
+                    extracted = None
                 if extracted is not None and len(extracted.text) > len(text):
                     text = extracted.text
             else:
@@ -311,7 +315,6 @@ class Pipeline:
             return text, teaser, None
         published = entry.published or self._clock()
         job = AnalysisJob(text or entry.title, entry.title, published, feed.language)
-        loop = asyncio.get_running_loop()
         try:
             outcome = await loop.run_in_executor(self._executor, analyse_job, job)
         except Exception:  # a text that breaks the analyser must not stop the feed

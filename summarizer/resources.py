@@ -7,6 +7,7 @@ lazily, once per table.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -19,30 +20,25 @@ class DataFileError(ValueError):
 
 def load_yaml(name: str) -> dict[str, Any]:
     """Parse `summarizer/data/<name>` as a YAML mapping."""
-    text = _read(name)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise DataFileError(f"summarizer/data/{name}: invalid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise DataFileError(f"summarizer/data/{name}: expected a mapping at the top level")
-    return data
+    return _load_mapping(name, yaml.safe_load, yaml.YAMLError, "YAML")
 
 
 def load_json(name: str) -> dict[str, Any]:
     """Parse `summarizer/data/<name>` as a JSON object."""
-    text = _read(name)
+    return _load_mapping(name, json.loads, json.JSONDecodeError, "JSON")
+
+
+def _load_mapping(
+    name: str, parse: Callable[[str], Any], error: type[Exception], kind: str
+) -> dict[str, Any]:
+    text = resources.files("summarizer").joinpath("data").joinpath(name).read_text(encoding="utf-8")
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataFileError(f"summarizer/data/{name}: invalid JSON: {exc}") from exc
+        data = parse(text)
+    except error as exc:
+        raise DataFileError(f"summarizer/data/{name}: invalid {kind}: {exc}") from exc
     if not isinstance(data, dict):
-        raise DataFileError(f"summarizer/data/{name}: expected an object at the top level")
+        raise DataFileError(f"summarizer/data/{name}: expected a mapping at the top level")
     return data
-
-
-def _read(name: str) -> str:
-    return resources.files("summarizer").joinpath("data").joinpath(name).read_text(encoding="utf-8")
 
 
 def string_list(data: dict[str, Any], key: str, name: str) -> list[str]:

@@ -106,10 +106,10 @@ class Analyzer:
         raw = strip_marks(joined)
         if _LATIN_RE.search(raw):
             raw = raw.lower()
-        # Snowball wants the unfolded spelling (it reads teh marbuta), so stop words are matched
-        # against every spelling that folds to one, rather than folding each token.
         # Snowball leaves wa+al- in place: "والكتاب" is stemmed as "الكتاب" (words of six letters or more).
         raw = _WA_AL_RE.sub("ال", raw)
+        # Snowball wants the unfolded spelling (it reads teh marbuta), so stop words are matched
+        # against every spelling that folds to one, rather than folding each token.
         spellings = self.stopword_spellings
         kept = [w for w in _content_tokens(raw) if w not in spellings]
         stems = " ".join(self.stem_words(kept))

@@ -682,15 +682,17 @@ async def test_a_sender_renews_its_claims_so_that_another_one_never_takes_them(
 ) -> None:
     add_chats(sessions, range(1, 6))
     queue(sessions, add_event(sessions), range(1, 6))
-    telegram.fail("sendMessage", status=429, description="Too Many Requests", retry_after=2, chat_id=1)
+    telegram.fail("sendMessage", status=429, description="Too Many Requests", retry_after=3, chat_id=1)
     stops = [asyncio.Event(), asyncio.Event()]
     async with bot_for(telegram) as bot:
-        first = deliverer(bot, sessions, concurrency=1, claim_lease=0.3)
+        # A lease of 1 s (60 s in the bot): short enough to expire during the pause, long enough that
+        # a renewal delayed by a busy machine still lands in time.
+        first = deliverer(bot, sessions, concurrency=1, claim_lease=1.0)
         runs = [asyncio.create_task(first.run(stops[0], idle=0.05))]
-        # The 429 pauses the first sender for 2.1 s while it holds chats 2 to 5: longer than the lease.
+        # The 429 pauses the first sender for 3.1 s while it holds chats 2 to 5: longer than the lease.
         await until(lambda: [c.status for c in telegram.calls("sendMessage")] == [429])
         await asyncio.sleep(0.5)
-        second = deliverer(bot, sessions, claim_lease=0.3)
+        second = deliverer(bot, sessions, claim_lease=1.0)
         runs.append(asyncio.create_task(second.run(stops[1], idle=0.05)))
         await until(lambda: len(telegram.messages()) == 5)
         await asyncio.sleep(0.3)

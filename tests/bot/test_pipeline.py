@@ -151,6 +151,25 @@ async def test_teaser_gets_the_full_text_from_the_page(feed_server: FeedServer, 
 
 
 @pytest.mark.asyncio
+async def test_a_page_that_breaks_the_extractor_keeps_the_teaser(
+    feed_server: FeedServer, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> None:
+        raise RuntimeError("the extractor (or its worker process) failed")
+
+    monkeypatch.setattr("bot.pipeline.extract_article", broken)
+    item = _item(feed_server, "t1", "قصف على البارة", STRIKE_A, teaser=True)
+    feed_server.add("/t.xml", rss_feed([item]))
+    feed_server.add("/news/t1", article_page("قصف على البارة", STRIKE_A))
+    report = await _poll(engine, [_feed(feed_server, "t", full_text=False)])
+    [article] = report.articles  # stored, from the teaser
+    assert article.syria_related
+    with session_factory(engine)() as session:
+        row = session.scalars(select(ArticleRow)).one()
+    assert row.text == row.teaser
+
+
+@pytest.mark.asyncio
 async def test_broken_feeds_do_not_stop_the_others(feed_server: FeedServer, engine: Engine) -> None:
     feed_server.add("/good.xml", rss_feed([_item(feed_server, "g1", "قصف على البارة", STRIKE_A)]))
     feed_server.add("/error.xml", b"oops", status=500)
